@@ -1,0 +1,32 @@
+// `npm start`: the desktop app where Electron's binary is installed, browser mode otherwise.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const run = (cmd, args, env = {}) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+function electronBinary() {
+  try {
+    const path = require('electron'); // the package exports the binary's path, or throws when it was not downloaded
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const extra = process.argv.slice(2);
+if (electronBinary()) {
+  // The desktop app needs better-sqlite3 built for Electron's ABI; it is kept apart from the Node build.
+  run('node', ['scripts/electron-native.mjs']);
+  run('npx', ['electron-vite', 'preview', ...extra], {
+    OUTLIER_DESK_SQLITE_BINDING: 'native-electron/better_sqlite3.node',
+  });
+} else {
+  console.log("Electron's binary is not installed here, so Outlier Desk starts in browser mode: open the URL below.");
+  run('npx', ['electron-vite', 'build', '--logLevel', 'error']);
+  run('node', ['out/main/serve.js', ...extra]);
+}

@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { ApiError, OPERATION_NAMES, operations } from '../../shared/api';
+import type { Engine } from '../engine';
+import { buildOpenApi } from './openapi';
+import { createGuard } from './security';
+import { registerEvents } from './sse';
+import { describeZodError } from './validation';
+
+export const JSON_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_PORT = 8765;
+const WELCOME = { message: 'Welcome to the Outlier Detector API' };
+export const RENDERER_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface HttpOptions {
+  /** The built renderer (out/renderer); when absent `/` answers the original's JSON greeting only. */
+  rendererDir?: string;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} on 127.0.0.1 is already in use: pick another with --port N (or in Settings)`);
+  }
+}
+
+/** Builds the loopback API. Routes translate HTTP to the engine's Api handlers and nothing more. */
+export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: JSON_BODY_LIMIT, logger: false, return503OnClosing: true });
+  let port = 0;
+  app.decorate('boundPort', () => port);
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+  app.addHook('onRequest', createGuard({ port: () => port, token: () => engine.tokens.get(), logger: engine.logger }));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof ApiError)
+      return reply.code(err.status).send({ error: errorName(err.status), message: err.message });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
+      return reply
+        .code(413)
+        .send({ error: 'Payload Too Large', message: `JSON bodies are limited to ${JSON_BODY_LIMIT} bytes` });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: errorName(err.statusCode), message: err.message });
+    }
+    engine.logger.error({ err, url: req.url }, 'request failed');
+    return reply
+      .code(500)
+      .send({ error: 'Internal Server Error', message: 'The request failed; the app log has details' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}` }),
+  );
+
+  for (const name of OPERATION_NAMES) {
+    const spec = operations[name];
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const { token: _token, ...query } = (req.query ?? {}) as Record<string, unknown>;
+        void _token;
+        const params = (req.params ?? {}) as Record<string, unknown>;
+        const body = req.body;
+        if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+          return reply.code(400).send({ error: 'Bad Request', message: 'body: must be a JSON object' });
+        }
+        const raw =
+          spec.method === 'GET' || spec.method === 'DELETE' ? { ...query, ...params } : { ...(body ?? {}), ...params };
+        const parsed = spec.input.safeParse(raw);
+        if (!parsed.success)
+          return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
+        const handler = engine.api[name] as (input: unknown) => Promise<unknown>;
+        return handler(parsed.data);
+      },
+    });
+  }
+
+  registerEvents(app, engine);
+
+  const document = buildOpenApi();
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', async () => document);
+
+  const indexHtml = opts.rendererDir ? join(opts.rendererDir, 'index.html') : null;
+  const hasRenderer = indexHtml !== null && existsSync(indexHtml);
+  if (hasRenderer && opts.rendererDir) {
+    await app.register(fastifyStatic, {
+      root: join(opts.rendererDir, 'assets'),
+      prefix: '/assets/',
+      index: false,
+      decorateReply: false,
+    });
+  }
+  // `/` serves the UI to browsers and the original's greeting to scripts.
+  app.get('/', async (req, reply) => {
+    if (hasRenderer && indexHtml && (req.headers.accept ?? '').includes('text/html')) {
+      return reply
+        .header('Content-Security-Policy', RENDERER_CSP)
+        .header('X-Content-Type-Options', 'nosniff')
+        .type('text/html; charset=utf-8')
+        .send(readFileSync(indexHtml));
+    }
+    return WELCOME;
+  });
+  return app;
+}
+
+export async function listen(app: FastifyInstance, port: number): Promise<number> {
+  try {
+    await app.listen({ host: '127.0.0.1', port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
+    throw err;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+function errorName(status: number): string {
+  return (
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      409: 'Conflict',
+      413: 'Payload Too Large',
+      501: 'Not Implemented',
+      503: 'Service Unavailable',
+    }[status] ?? 'Error'
+  );
+}

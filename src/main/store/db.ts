@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+
+export type Db = Database.Database;
+
+/** Raised for a database file the app cannot use; the message always names the file. */
+export class DatabaseFileError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`Cannot open database ${file}: ${detail}`);
+    this.name = 'DatabaseFileError';
+  }
+}
+
+/**
+ * Opens (creating if needed) the store: WAL so readers never block the single writer,
+ * foreign keys on, then applies pending migrations. Refuses corrupt files and files
+ * written by a newer version of the app rather than guessing.
+ */
+export function openDatabase(file: string): Db {
+  let db: Db;
+  try {
+    // The desktop app may point at a better-sqlite3 build for Electron's ABI (scripts/electron-native.mjs).
+    const binding = process.env.OUTLIER_DESK_SQLITE_BINDING;
+    db = new Database(file, binding ? { nativeBinding: resolve(binding) } : {});
+  } catch (err) {
+    throw new DatabaseFileError(file, (err as Error).message);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`integrity check failed (${String(check)})`);
+    migrate(db, file);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof DatabaseFileError) throw err;
+    const msg = (err as Error).message;
+    throw new DatabaseFileError(
+      file,
+      /not a database|malformed|integrity/i.test(msg) ? `the file is corrupt (${msg})` : msg,
+    );
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies every migration above the file's user_version, each in its own transaction. */
+export function migrate(db: Db, file: string): void {
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new DatabaseFileError(
+      file,
+      `it has schema version ${current}, newer than this app understands (${SCHEMA_VERSION}); update Outlier Desk`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

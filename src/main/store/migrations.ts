@@ -1,0 +1,109 @@
+/**
+ * Versioned schema. Each migration runs once, inside a transaction, and bumps
+ * `PRAGMA user_version`; re-running `migrate` on an up-to-date file is a no-op.
+ * Never edit a released migration: append a new one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'ingest: sources, logs, parse errors, settings',
+    sql: `
+      CREATE TABLE sources (
+        id           INTEGER PRIMARY KEY,
+        path         TEXT    NOT NULL,
+        kind         TEXT    NOT NULL CHECK (kind IN ('file','folder','upload','api','sample')),
+        format       TEXT    NOT NULL DEFAULT 'auto',
+        identity     TEXT,
+        byte_offset  INTEGER NOT NULL DEFAULT 0,
+        bytes_total  INTEGER NOT NULL DEFAULT 0,
+        lines        INTEGER NOT NULL DEFAULT 0,
+        parse_errors INTEGER NOT NULL DEFAULT 0,
+        status       TEXT    NOT NULL DEFAULT 'pending',
+        error        TEXT,
+        parent_id    INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+        added_at     INTEGER NOT NULL
+      );
+      CREATE TABLE logs (
+        id         INTEGER PRIMARY KEY,
+        source_id  INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        line_no    INTEGER NOT NULL,
+        ts_ms      INTEGER NOT NULL,
+        ip         TEXT    NOT NULL,
+        method     TEXT,
+        endpoint   TEXT    NOT NULL,
+        status     INTEGER NOT NULL,
+        bytes      INTEGER,
+        user_agent TEXT,
+        raw        TEXT
+      );
+      CREATE INDEX logs_ip_ts ON logs (ip, ts_ms, id);
+      CREATE INDEX logs_ts ON logs (ts_ms);
+      CREATE INDEX logs_source_line ON logs (source_id, line_no);
+      CREATE TABLE parse_errors (
+        id        INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        line_no   INTEGER NOT NULL,
+        reason    TEXT    NOT NULL,
+        line      TEXT    NOT NULL
+      );
+      CREATE INDEX parse_errors_source ON parse_errors (source_id, line_no);
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    description: 'analysis: features, models, scores, sample labels',
+    sql: `
+      CREATE TABLE features (
+        log_id             INTEGER PRIMARY KEY REFERENCES logs(id) ON DELETE CASCADE,
+        window_ms          INTEGER NOT NULL,
+        request_count      INTEGER NOT NULL,
+        client_error_count INTEGER NOT NULL,
+        server_error_count INTEGER NOT NULL
+      );
+      CREATE TABLE models (
+        version        INTEGER PRIMARY KEY,
+        created_at     INTEGER NOT NULL,
+        status         TEXT    NOT NULL DEFAULT 'complete' CHECK (status IN ('training','complete','failed')),
+        config         TEXT    NOT NULL,
+        span_start_ms  INTEGER,
+        span_end_ms    INTEGER,
+        rows           INTEGER NOT NULL DEFAULT 0,
+        thresholds     TEXT    NOT NULL DEFAULT '{}',
+        metrics        TEXT    NOT NULL DEFAULT '{}',
+        train_ms       INTEGER NOT NULL DEFAULT 0,
+        params         BLOB,
+        error          TEXT
+      );
+      CREATE TABLE scores (
+        log_id         INTEGER PRIMARY KEY REFERENCES logs(id) ON DELETE CASCADE,
+        model_version  INTEGER NOT NULL,
+        iforest_score  REAL,
+        lof_score      REAL,
+        knn_score      REAL,
+        iforest_vote   INTEGER,
+        lof_vote       INTEGER,
+        knn_vote       INTEGER,
+        votes          INTEGER NOT NULL,
+        is_anomaly     INTEGER NOT NULL,
+        combined_score REAL    NOT NULL
+      );
+      CREATE INDEX scores_anomaly ON scores (is_anomaly, combined_score);
+      CREATE TABLE sample_labels (
+        log_id INTEGER PRIMARY KEY REFERENCES logs(id) ON DELETE CASCADE,
+        label  TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

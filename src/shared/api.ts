@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { AppConfigSchema, ConfigPatchSchema } from './config';
+import {
+  AnomalyPageSchema,
+  AnomalyQuerySchema,
+  JobSchema,
+  LogDetailSchema,
+  ModelsOverviewSchema,
+  OverviewSchema,
+  TimelineQuerySchema,
+  TimelineSchema,
+  WindowPreviewSchema,
+} from './schemas/analysis';
+import {
+  DetectBatchRequestSchema,
+  DetectBatchResponseSchema,
+  DetectRequestSchema,
+  DetectResponseSchema,
+  GenerateSampleRequestSchema,
+  GenerateSampleResponseSchema,
+  MessageSchema,
+} from './schemas/original';
+import { AddSourceSchema, SourceErrorsSchema, SourceIdSchema, SourceSchema } from './schemas/sources';
+import { DurationSchema } from './config';
+import { OPERATION_NAMES, type OperationName } from './channels';
+
+export { OPERATION_NAMES, type OperationName } from './channels';
+
+const Empty = z.object({}).strict().default({});
+
+interface OperationSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  summary: string;
+  input: z.ZodType;
+  output: z.ZodType;
+}
+const op = <I extends z.ZodType, O extends z.ZodType>(spec: {
+  method: OperationSpec['method'];
+  path: string;
+  summary: string;
+  input: I;
+  output: O;
+}) => spec;
+
+/**
+ * Every operation the UI and scripts can perform. IPC handlers, the preload bridge,
+ * HTTP routes, the OpenAPI document and the renderer's transports are all generated
+ * from this table, so adding an operation here is the only way to add one.
+ */
+export const operations = {
+  health: op({
+    method: 'GET',
+    path: '/health',
+    summary: 'Liveness and version',
+    input: Empty,
+    output: z.object({ status: z.literal('ok'), version: z.string() }),
+  }),
+  getConfig: op({
+    method: 'GET',
+    path: '/config',
+    summary: 'Current configuration',
+    input: Empty,
+    output: AppConfigSchema,
+  }),
+  putConfig: op({
+    method: 'PUT',
+    path: '/config',
+    summary: 'Change the configuration; a new window recomputes features and retrains',
+    input: ConfigPatchSchema,
+    output: AppConfigSchema,
+  }),
+  previewWindow: op({
+    method: 'GET',
+    path: '/features/preview',
+    summary: 'Feature distributions a window would give on the current data',
+    input: z.object({ window: DurationSchema }),
+    output: WindowPreviewSchema,
+  }),
+  listSources: op({
+    method: 'GET',
+    path: '/sources',
+    summary: 'Sources with progress',
+    input: Empty,
+    output: z.array(SourceSchema),
+  }),
+  addSource: op({
+    method: 'POST',
+    path: '/sources',
+    summary: 'Add a file or folder on this machine as a source',
+    input: AddSourceSchema,
+    output: SourceSchema,
+  }),
+  removeSource: op({
+    method: 'DELETE',
+    path: '/sources/:id',
+    summary: 'Remove a source and its entries',
+    input: SourceIdSchema,
+    output: z.object({ removed: z.boolean() }),
+  }),
+  pauseSource: op({
+    method: 'POST',
+    path: '/sources/:id/pause',
+    summary: 'Stop watching a source',
+    input: SourceIdSchema,
+    output: SourceSchema,
+  }),
+  resumeSource: op({
+    method: 'POST',
+    path: '/sources/:id/resume',
+    summary: 'Resume watching a source',
+    input: SourceIdSchema,
+    output: SourceSchema,
+  }),
+  sourceErrors: op({
+    method: 'GET',
+    path: '/sources/:id/errors',
+    summary: 'Kept parse errors of a source',
+    input: SourceIdSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    output: SourceErrorsSchema,
+  }),
+  generateSample: op({
+    method: 'POST',
+    path: '/data/generate_sample',
+    summary: 'Write a labelled sample Apache log and ingest it (original route)',
+    input: GenerateSampleRequestSchema,
+    output: GenerateSampleResponseSchema,
+  }),
+  generateFeatures: op({
+    method: 'POST',
+    path: '/features/generate_features',
+    summary: 'Recompute every windowed feature (original route)',
+    input: Empty,
+    output: JobSchema,
+  }),
+  trainModels: op({
+    method: 'POST',
+    path: '/model/train_models',
+    summary: 'Train the ensemble now (original route)',
+    input: Empty,
+    output: JobSchema,
+  }),
+  reloadModels: op({
+    method: 'POST',
+    path: '/outlier/reload_models',
+    summary: 'Reload the newest complete model version (original route)',
+    input: Empty,
+    output: MessageSchema,
+  }),
+  detect: op({
+    method: 'POST',
+    path: '/outlier/detect',
+    summary: 'Insert one entry, compute its live features and score it (original route)',
+    input: DetectRequestSchema,
+    output: DetectResponseSchema,
+  }),
+  detectBatch: op({
+    method: 'POST',
+    path: '/outlier/detect_batch',
+    summary: 'Insert and score up to 10,000 entries',
+    input: DetectBatchRequestSchema,
+    output: DetectBatchResponseSchema,
+  }),
+  listAnomalies: op({
+    method: 'GET',
+    path: '/anomalies',
+    summary: 'Scored entries, filtered, cursor-paginated',
+    input: AnomalyQuerySchema,
+    output: AnomalyPageSchema,
+  }),
+  getLog: op({
+    method: 'GET',
+    path: '/logs/:id',
+    summary: 'One entry with features, scores, thresholds and explanation',
+    input: SourceIdSchema,
+    output: LogDetailSchema,
+  }),
+  listModels: op({
+    method: 'GET',
+    path: '/models',
+    summary: 'Model versions, live version and schedule',
+    input: Empty,
+    output: ModelsOverviewSchema,
+  }),
+  overview: op({
+    method: 'GET',
+    path: '/overview',
+    summary: 'Counts, live model, top IPs',
+    input: Empty,
+    output: OverviewSchema,
+  }),
+  timeline: op({
+    method: 'GET',
+    path: '/timeline',
+    summary: 'Entries and flagged entries over time',
+    input: TimelineQuerySchema,
+    output: TimelineSchema,
+  }),
+  getToken: op({
+    method: 'GET',
+    path: '/token',
+    summary: 'The API token and port (for the Settings view)',
+    input: Empty,
+    output: z.object({ token: z.string(), port: z.number().int().nullable(), dataDir: z.string() }),
+  }),
+  regenerateToken: op({
+    method: 'POST',
+    path: '/token/regenerate',
+    summary: 'Replace the API token; scripts must use the new one',
+    input: Empty,
+    output: z.object({ token: z.string(), port: z.number().int().nullable(), dataDir: z.string() }),
+  }),
+} satisfies Record<OperationName, OperationSpec>;
+
+export type Operations = typeof operations;
+// Both directions: every name has a spec (satisfies above) and every spec a name (below).
+const _noExtraOperations: Record<keyof Operations, true> = Object.fromEntries(
+  OPERATION_NAMES.map((n) => [n, true]),
+) as Record<OperationName, true>;
+void _noExtraOperations;
+
+export type Input<K extends OperationName> = z.input<Operations[K]['input']>;
+export type ParsedInput<K extends OperationName> = z.output<Operations[K]['input']>;
+export type Output<K extends OperationName> = z.output<Operations[K]['output']>;
+
+/** What the renderer and scripts call; the engine implements it with parsed inputs. */
+export type Api = { [K in OperationName]: (input: Input<K>) => Promise<Output<K>> };
+export type ApiHandlers = { [K in OperationName]: (input: ParsedInput<K>) => Promise<Output<K>> };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

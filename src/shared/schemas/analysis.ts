@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { AppConfigSchema, ModelNameSchema } from '../config';
+import { FeaturesSchema } from './original';
+
+const modelRecord = <T extends z.ZodType>(t: T) => z.partialRecord(ModelNameSchema, t);
+
+export const ModelVersionSchema = z.object({
+  version: z.number().int(),
+  createdAt: z.number().int(),
+  status: z.enum(['training', 'complete', 'failed']),
+  live: z.boolean(),
+  config: AppConfigSchema,
+  spanStartMs: z.number().nullable(),
+  spanEndMs: z.number().nullable(),
+  rows: z.number().int(),
+  thresholds: modelRecord(z.number()),
+  trainMs: z.number(),
+  metrics: z.object({
+    flagged: z.number().int().optional(),
+    scored: z.number().int().optional(),
+    recall: z.number().nullable().optional(),
+    precision: z.number().nullable().optional(),
+    labelled: z.number().int().optional(),
+  }),
+  error: z.string().nullable(),
+});
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+
+export const ModelsOverviewSchema = z.object({
+  live: z.number().int().nullable(),
+  training: z.boolean(),
+  nextRunAt: z.number().nullable(),
+  versions: z.array(ModelVersionSchema),
+});
+
+export const AnomalyQuerySchema = z.object({
+  from: z.coerce.number().optional(),
+  to: z.coerce.number().optional(),
+  ip: z.string().optional(),
+  endpoint: z.string().optional(),
+  status: z.coerce.number().int().optional(),
+  minVotes: z.coerce.number().int().min(0).max(3).optional(),
+  model: ModelNameSchema.optional(),
+  q: z.string().optional(),
+  sort: z.enum(['time', 'score']).default('score'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  onlyFlagged: z.coerce.boolean().default(true),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(200),
+});
+export type AnomalyQuery = z.input<typeof AnomalyQuerySchema>;
+
+export const AnomalyRowSchema = z.object({
+  id: z.number().int(),
+  tsMs: z.number(),
+  ip: z.string(),
+  method: z.string().nullable(),
+  endpoint: z.string(),
+  status: z.number().int(),
+  votes: z.number().int(),
+  isAnomaly: z.boolean(),
+  combinedScore: z.number(),
+});
+export type AnomalyRow = z.infer<typeof AnomalyRowSchema>;
+
+export const AnomalyPageSchema = z.object({
+  rows: z.array(AnomalyRowSchema),
+  total: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+
+export const LogDetailSchema = z.object({
+  id: z.number().int(),
+  source: z.object({ id: z.number().int(), path: z.string() }),
+  lineNo: z.number().int(),
+  tsMs: z.number(),
+  ip: z.string(),
+  method: z.string().nullable(),
+  endpoint: z.string(),
+  status: z.number().int(),
+  bytes: z.number().nullable(),
+  userAgent: z.string().nullable(),
+  raw: z.string().nullable(),
+  label: z.string().nullable(),
+  features: FeaturesSchema.extend({ windowMs: z.number() }).nullable(),
+  featurePercentiles: z.record(z.string(), z.number()).nullable(),
+  score: z
+    .object({
+      modelVersion: z.number().int(),
+      votes: z.number().int(),
+      isAnomaly: z.boolean(),
+      combinedScore: z.number(),
+      models: modelRecord(z.object({ score: z.number(), threshold: z.number(), vote: z.boolean() })),
+    })
+    .nullable(),
+  neighbours: z.array(
+    z.object({ id: z.number().int(), tsMs: z.number(), endpoint: z.string(), status: z.number().int() }),
+  ),
+});
+export type LogDetail = z.infer<typeof LogDetailSchema>;
+
+export const OverviewSchema = z.object({
+  logs: z.number().int(),
+  sources: z.number().int(),
+  parseErrors: z.number().int(),
+  scored: z.number().int(),
+  flagged: z.number().int(),
+  firstTsMs: z.number().nullable(),
+  lastTsMs: z.number().nullable(),
+  liveModel: z.number().int().nullable(),
+  nextRunAt: z.number().nullable(),
+  topIps: z.array(z.object({ ip: z.string(), flagged: z.number().int() })),
+});
+
+export const TimelineQuerySchema = z.object({
+  from: z.coerce.number().optional(),
+  to: z.coerce.number().optional(),
+  buckets: z.coerce.number().int().min(1).max(2000).default(200),
+});
+export const TimelineSchema = z.object({
+  bucketMs: z.number(),
+  points: z.array(z.object({ t: z.number(), total: z.number().int(), flagged: z.number().int() })),
+});
+
+const stats = z.object({
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  max: z.number(),
+  histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })),
+});
+export const WindowPreviewSchema = z.object({
+  windowMs: z.number(),
+  rows: z.number().int(),
+  proposed: z.record(z.string(), stats),
+  current: z.record(z.string(), stats).nullable(),
+});
+
+export const JobSchema = z.object({
+  status: z.literal('success'),
+  message: z.string(),
+});
+export { FeaturesSchema };
