@@ -11,6 +11,13 @@ import { getSource, listSources, sourceErrors } from './queries/sources';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
 import { openDatabase, type Db } from './store/db';
+import { WriteGate } from './store/writeGate';
+import { IngestService } from './ingest/ingestService';
+import { generateSampleSource } from './ingest/sample/sampleJob';
+import { FeaturePipeline } from './analysis/featurePipeline';
+import { previewWindow } from './features';
+import type { Readable } from 'node:stream';
+import type { LogFormatChoice } from '../shared/config';
 
 export const DB_FILE = 'outlier-desk.sqlite';
 
@@ -31,6 +38,9 @@ export class Engine {
   readonly logger: Logger;
   readonly dataDir: string;
   readonly api: ApiHandlers;
+  readonly gate = new WriteGate();
+  readonly ingest: IngestService;
+  readonly features: FeaturePipeline;
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
 
@@ -41,15 +51,37 @@ export class Engine {
     this.db = openDatabase(join(this.dataDir, DB_FILE));
     this.config = new ConfigStore(this.db);
     this.tokens = new TokenStore(this.dataDir);
+    this.features = new FeaturePipeline(this.db, this.gate, this.events, this.logger, () => this.config.get().windowMs);
+    this.ingest = new IngestService({
+      db: this.db,
+      events: this.events,
+      logger: this.logger,
+      gate: this.gate,
+      config: () => this.config.get(),
+      onRows: () => void this.features.schedule(),
+    });
     this.api = this.handlers();
   }
 
-  static start(opts: EngineOptions): Engine {
-    return new Engine(opts);
+  /** Opens the store and resumes every source from its stored offset. */
+  static async start(opts: EngineOptions): Promise<Engine> {
+    const engine = new Engine(opts);
+    await engine.ingest.start();
+    void engine.features.schedule();
+    return engine;
   }
 
   async close(): Promise<void> {
+    await this.ingest.close();
+    await this.features.schedule().catch(() => undefined);
     if (this.db.open) this.db.close();
+  }
+
+  /** POST /ingest: a raw body of log lines becomes an upload source. */
+  async ingestUpload(name: string, body: Readable, format: LogFormatChoice) {
+    const cursor = await this.ingest.ingestStream(name, body, format);
+    await this.features.schedule();
+    return { sourceId: cursor.sourceId, lines: cursor.lines, parseErrors: cursor.parseErrors, bytes: cursor.offset };
   }
 
   private tokenInfo() {
@@ -77,15 +109,31 @@ export class Engine {
       health: async () => ({ status: 'ok', version: APP_VERSION }),
       getConfig: async () => this.config.get(),
       putConfig: async (patch) => this.applyConfig(patch),
-      previewWindow: notYet('window preview'),
+      previewWindow: async ({ window }) => {
+        const p = previewWindow(this.db, window, { sampleLimit: 1_000_000 });
+        return { windowMs: p.windowMs, rows: p.rows, proposed: p.proposed, current: p.current };
+      },
       listSources: async () => listSources(this.db),
-      addSource: notYet('adding sources'),
-      removeSource: notYet('removing sources'),
-      pauseSource: async ({ id }) => requireSource(id),
-      resumeSource: async ({ id }) => requireSource(id),
+      addSource: async (input) => this.ingest.addPath(input),
+      removeSource: async ({ id }) => (requireSource(id), { removed: await this.ingest.remove(id) }),
+      pauseSource: async ({ id }) => (requireSource(id), await this.ingest.pause(id), requireSource(id)),
+      resumeSource: async ({ id }) => (requireSource(id), await this.ingest.resume(id), requireSource(id)),
       sourceErrors: async ({ id, limit }) => (requireSource(id), sourceErrors(this.db, id, limit)),
-      generateSample: notYet('the sample generator'),
-      generateFeatures: notYet('feature generation'),
+      generateSample: async (opts) => {
+        const r = await generateSampleSource(this.ingest, this.db, this.dataDir, opts);
+        await this.features.schedule();
+        return {
+          message: `${r.rows} rows of sample data saved to the 'logs' table in ${this.db.name}`,
+          rows: r.rows,
+          anomalies: r.anomalies,
+          source_id: r.sourceId,
+          path: r.path,
+        };
+      },
+      generateFeatures: async () => {
+        await this.features.recomputeAll();
+        return { status: 'success', message: 'Feature generation task completed successfully.' };
+      },
       trainModels: notYet('training'),
       reloadModels: notYet('model reload'),
       detect: notYet('detection'),

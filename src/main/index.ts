@@ -58,19 +58,20 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
-    engine = Engine.start({ dataDir: app.getPath('userData') });
+    const started = await Engine.start({ dataDir: app.getPath('userData') });
+    engine = started;
     registerIpc(
       ipcMain,
-      engine,
+      started,
       (event) => event.senderFrame?.url.startsWith('file://') === true || Boolean(process.env.ELECTRON_RENDERER_URL),
     );
-    const config = engine.config.get();
+    const config = started.config.get();
     if (config.apiEnabled) {
       try {
-        const server = await createHttpServer(engine);
-        engine.httpPort = await listen(server, config.apiPort);
+        const server = await createHttpServer(started);
+        started.httpPort = await listen(server, config.apiPort);
       } catch (err) {
-        engine.logger.error({ err }, 'loopback API not started');
+        started.logger.error({ err }, 'loopback API not started');
       }
     }
     createWindow();

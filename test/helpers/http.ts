@@ -47,7 +47,7 @@ export interface TestServer {
 export async function startTestServer(opts: { dataDir?: string } = {}): Promise<TestServer> {
   const tmp = opts.dataDir ? null : tempDir();
   const dataDir = opts.dataDir ?? tmp!.dir;
-  const engine = Engine.start({ dataDir });
+  const engine = await Engine.start({ dataDir });
   const app = await createHttpServer(engine);
   const port = await listen(app, 0);
   engine.httpPort = port;

@@ -9,6 +9,7 @@ import type { Engine } from '../engine';
 import { buildOpenApi } from './openapi';
 import { createGuard } from './security';
 import { registerEvents } from './sse';
+import { registerStreamRoutes } from './streamRoutes';
 import { describeZodError } from './validation';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -84,6 +85,7 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
   }
 
   registerEvents(app, engine);
+  registerStreamRoutes(app, engine);
 
   const document = buildOpenApi();
   await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });

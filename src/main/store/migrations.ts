@@ -104,6 +104,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'sources remember whether they are followed after the first read',
+    sql: `ALTER TABLE sources ADD COLUMN follow INTEGER NOT NULL DEFAULT 1;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ModelNameSchema } from '../config';
-import { parseIsoTimestamp } from '../timestamp';
+import { parseTimestamp } from '../time/timestamp';
 
 /**
  * Request and answer shapes of the original FastAPI service, kept exactly so its
@@ -14,13 +14,14 @@ export const StatusCodeSchema = z
   .min(100, 'http_response_code must be between 100 and 599')
   .max(599, 'http_response_code must be between 100 and 599');
 
+/** ISO 8601 (a naive time is UTC, as the original's tests assumed), CLF, or epoch s/ms: the same rules as log files. */
 export const TimestampSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? (v < 1e11 ? v * 1000 : v) : parseIsoTimestamp(v);
-  if (ms === null || !Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: `timestamp "${String(v)}" is not a valid date` });
+  const r = parseTimestamp(v);
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', message: r.reason });
     return z.NEVER;
   }
-  return ms;
+  return r.ms;
 });
 
 export const DetectRequestSchema = z.object({

@@ -46,3 +46,13 @@ export const IngestResultSchema = z.object({
   parseErrors: z.number().int(),
   bytes: z.number().int(),
 });
+
+/** POST /ingest query: the body itself is the raw log (optionally gzip). */
+export const IngestQuerySchema = z.object({
+  name: z.string().min(1).max(1024).default('upload'),
+  format: LogFormatSchema.default('auto'),
+});
+
+export const ExportQuerySchema = z.object({
+  source: z.coerce.number().int().positive().optional(),
+});

@@ -30,10 +30,10 @@ const foreign = { senderFrame: { url: 'https://evil.example/' } } as unknown as 
 describe('IPC bridge (main side)', () => {
   let engine: Engine;
   let cleanup: () => void;
-  beforeEach(() => {
+  beforeEach(async () => {
     const t = tempDir();
     cleanup = t.cleanup;
-    engine = Engine.start({ dataDir: t.dir });
+    engine = await Engine.start({ dataDir: t.dir });
   });
   afterEach(async () => {
     await engine.close();

@@ -1,0 +1,103 @@
+import type { Db } from '../store/db';
+import { recomputeAllFeatures } from './batch';
+import { assertWindowMs, statusClass } from './types';
+
+export interface IncrementalResult {
+  /** Feature rows written: the new entries plus the existing rows that were recomputed. */
+  updated: number;
+}
+
+/** Above this many new rows one full recompute is cheaper than per-IP range updates. */
+const FULL_RECOMPUTE_NEW_ROWS = 200_000;
+
+/**
+ * Gives features to the log rows with id ≥ firstNewLogId and recomputes the existing rows whose
+ * window they enter, so `features` ends up exactly as `recomputeAllFeatures` would leave it.
+ *
+ * Which rows can change. A new row n = (a, t, i) is counted by a row r = (a, t', i') iff
+ * t' − W < t ≤ t' and (t, i) ≤ (t', i'), i.e. t' ∈ [t, t + W) and r sorts after n. Every new
+ * id is larger than every existing id, so an existing r tied at t' = t sorts before n and does
+ * not change; existing rows with t' ∈ (t, t + W) gain n. Rows of other IPs and rows outside
+ * those ranges keep their counts. So per IP we merge the ranges [t, t + W) of its new rows and
+ * recompute every row of the IP whose ts falls in the union (a slight superset: existing rows
+ * tied at t are rewritten with unchanged values), reading the W before each range as context.
+ * In-order arrivals touch only themselves (and rows tied with them); a late entry at t also
+ * rewrites the rows its IP already has in (t, t + W).
+ *
+ * Assumes the existing rows were computed with this window. When `features` is empty or was
+ * computed with another window, or the batch is very large, it does a full recompute instead
+ * (and reports its row count). Runs in one IMMEDIATE transaction (nested as a savepoint when
+ * the caller already holds one, e.g. the ingest batch that inserted the rows).
+ */
+export function updateFeaturesAfterInsert(db: Db, windowMs: number, firstNewLogId: number): IncrementalResult {
+  assertWindowMs(windowMs);
+  if (!Number.isSafeInteger(firstNewLogId)) throw new RangeError('firstNewLogId must be an integer id');
+  return db
+    .transaction((): IncrementalResult => {
+      const stored = db.prepare('SELECT window_ms FROM features LIMIT 1').pluck().get() as number | undefined;
+      const newRows = db.prepare('SELECT count(*) FROM logs WHERE id >= ?').pluck().get(firstNewLogId) as number;
+      if (stored !== windowMs || newRows > FULL_RECOMPUTE_NEW_ROWS) {
+        return { updated: recomputeAllFeatures(db, windowMs).rows };
+      }
+      if (newRows === 0) return { updated: 0 };
+
+      // Sorted here, not in SQL: with ORDER BY the planner prefers a full scan of the covering
+      // (ip, ts_ms, id) index over the short rowid range.
+      const news = (
+        db.prepare('SELECT ip, ts_ms FROM logs WHERE id >= ?').raw().all(firstNewLogId) as [string, number][]
+      ).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      const readRange = db
+        .prepare('SELECT ts_ms, id, status FROM logs WHERE ip = ? AND ts_ms > ? AND ts_ms < ? ORDER BY ts_ms, id')
+        .raw();
+      const upsert = db.prepare(
+        `INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count)
+         VALUES (?, ${windowMs}, ?, ?, ?)
+         ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
+           request_count = excluded.request_count, client_error_count = excluded.client_error_count,
+           server_error_count = excluded.server_error_count`,
+      );
+
+      let updated = 0;
+      const recompute = (ip: string, lo: number, hi: number): void => {
+        const rows = readRange.all(ip, lo - windowMs, hi) as [number, number, number][];
+        let head = 0;
+        let c4 = 0;
+        let c5 = 0;
+        for (let k = 0; k < rows.length; k++) {
+          const [t, id, status] = rows[k];
+          while (rows[head][0] <= t - windowMs) {
+            const c = statusClass(rows[head][2]);
+            if (c === 1) c4--;
+            else if (c === 2) c5--;
+            head++;
+          }
+          const c = statusClass(status);
+          if (c === 1) c4++;
+          else if (c === 2) c5++;
+          if (t >= lo) {
+            upsert.run(id, k - head + 1, c4, c5);
+            updated++;
+          }
+        }
+      };
+
+      // `news` is sorted by (ip, ts): merge each IP's [t, t + W) ranges as they come.
+      let ip = news[0][0];
+      let lo = news[0][1];
+      let hi = lo + windowMs;
+      for (let k = 1; k < news.length; k++) {
+        const [nip, t] = news[k];
+        if (nip === ip && t <= hi) {
+          hi = Math.max(hi, t + windowMs);
+          continue;
+        }
+        recompute(ip, lo, hi);
+        ip = nip;
+        lo = t;
+        hi = t + windowMs;
+      }
+      recompute(ip, lo, hi);
+      return { updated };
+    })
+    .immediate();
+}

@@ -1,0 +1,126 @@
+import type { Statement } from 'better-sqlite3';
+import type { ParsedEntry } from './parse';
+import type { Db } from '../store/db';
+
+/** What a source has consumed so far; written in the same transaction as its rows. */
+export interface SourceCursor {
+  sourceId: number;
+  /** Bytes of the source consumed by complete lines (uncompressed bytes for .gz). */
+  offset: number;
+  /** Lines consumed: entries, parse errors and skipped lines (headers, blanks). */
+  lines: number;
+  parseErrors: number;
+  identity: string | null;
+  bytesTotal: number;
+}
+
+export interface PendingRow {
+  lineNo: number;
+  entry: ParsedEntry;
+  raw: string;
+}
+
+export interface PendingError {
+  lineNo: number;
+  reason: string;
+  line: string;
+}
+
+export interface Committed {
+  sourceId: number;
+  /** Ids of the rows inserted by this commit: [firstId, lastId], empty when firstId > lastId. */
+  firstId: number;
+  lastId: number;
+}
+
+const COLS = 10;
+/** Rows per multi-row INSERT: fewer statement calls, far below SQLite's parameter limit. */
+const ROWS_PER_INSERT = 200;
+/** Errors kept per source for inspection; the rest are only counted. */
+export const MAX_KEPT_ERRORS = 1000;
+/** A kept error keeps at most this much of its line. */
+export const KEPT_LINE_CHARS = 2000;
+
+/**
+ * The only code that inserts log rows. Rows, kept errors and the source's new offset commit in
+ * one transaction, so a crash at any point neither loses nor duplicates a line.
+ */
+export class LogWriter {
+  private readonly many: Statement;
+  private readonly one: Statement;
+  private readonly insertError: Statement;
+  private readonly updateCursor: Statement;
+  private readonly countKept: Statement;
+  private readonly commitTx: (cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => Committed;
+
+  constructor(private readonly db: Db) {
+    const sql =
+      'INSERT INTO logs (source_id, line_no, ts_ms, ip, method, endpoint, status, bytes, user_agent, raw) VALUES ';
+    const tuple = `(${Array(COLS).fill('?').join(',')})`;
+    this.many = db.prepare(sql + Array(ROWS_PER_INSERT).fill(tuple).join(','));
+    this.one = db.prepare(sql + tuple);
+    this.insertError = db.prepare('INSERT INTO parse_errors (source_id, line_no, reason, line) VALUES (?, ?, ?, ?)');
+    this.countKept = db.prepare('SELECT count(*) FROM parse_errors WHERE source_id = ?').pluck();
+    this.updateCursor = db.prepare(
+      `UPDATE sources SET byte_offset = ?, lines = ?, parse_errors = ?, identity = ?, bytes_total = max(bytes_total, ?)
+       WHERE id = ?`,
+    );
+    this.commitTx = db.transaction((cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => {
+      const before = this.maxId();
+      this.insertRows(cursor.sourceId, rows);
+      if (errors.length) {
+        const room = MAX_KEPT_ERRORS - (this.countKept.get(cursor.sourceId) as number);
+        for (const e of errors.slice(0, Math.max(0, room))) {
+          this.insertError.run(cursor.sourceId, e.lineNo, e.reason, e.line.slice(0, KEPT_LINE_CHARS));
+        }
+      }
+      const info = this.updateCursor.run(
+        cursor.offset,
+        cursor.lines,
+        cursor.parseErrors,
+        cursor.identity,
+        cursor.bytesTotal,
+        cursor.sourceId,
+      );
+      if (info.changes !== 1) throw new Error(`source ${cursor.sourceId} no longer exists`);
+      return { sourceId: cursor.sourceId, firstId: before + 1, lastId: before + rows.length };
+    });
+  }
+
+  /** Inserts the rows and advances the cursor, atomically. */
+  commit(cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]): Committed {
+    return this.commitTx(cursor, rows, errors);
+  }
+
+  private maxId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number) ?? 0;
+  }
+
+  private insertRows(sourceId: number, rows: PendingRow[]): void {
+    const params: unknown[] = new Array(ROWS_PER_INSERT * COLS);
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) fill(params, j * COLS, sourceId, rows[i + j]);
+      this.many.run(params);
+    }
+    const single: unknown[] = new Array(COLS);
+    for (; i < rows.length; i++) {
+      fill(single, 0, sourceId, rows[i]);
+      this.one.run(single);
+    }
+  }
+}
+
+function fill(params: unknown[], at: number, sourceId: number, r: PendingRow): void {
+  const e = r.entry;
+  params[at] = sourceId;
+  params[at + 1] = r.lineNo;
+  params[at + 2] = e.tsMs;
+  params[at + 3] = e.ip;
+  params[at + 4] = e.method;
+  params[at + 5] = e.endpoint;
+  params[at + 6] = e.status;
+  params[at + 7] = e.bytes;
+  params[at + 8] = e.userAgent;
+  params[at + 9] = r.raw;
+}

@@ -1,0 +1,110 @@
+import type { LogFormatChoice } from '../../shared/config';
+import type { Source } from '../../shared/schemas/sources';
+import type { Db } from '../store/db';
+import type { SourceCursor } from './logWriter';
+
+/** Row-level access to `sources` for the ingest code. */
+export class SourceRepo {
+  constructor(private readonly db: Db) {}
+
+  create(s: {
+    path: string;
+    kind: Source['kind'];
+    format: LogFormatChoice;
+    parentId?: number | null;
+    status?: Source['status'];
+    /** Keep reading appended lines after the first read (files and folders). */
+    follow?: boolean;
+  }): number {
+    const info = this.db
+      .prepare(
+        'INSERT INTO sources (path, kind, format, parent_id, status, follow, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(s.path, s.kind, s.format, s.parentId ?? null, s.status ?? 'pending', s.follow === false ? 0 : 1, Date.now());
+    return Number(info.lastInsertRowid);
+  }
+
+  cursor(id: number):
+    | (SourceCursor & {
+        format: LogFormatChoice;
+        status: Source['status'];
+        path: string;
+        kind: Source['kind'];
+        follow: boolean;
+      })
+    | null {
+    const r = this.db
+      .prepare(
+        'SELECT id, path, kind, format, byte_offset, lines, parse_errors, identity, bytes_total, status, follow FROM sources WHERE id = ?',
+      )
+      .get(id) as
+      | {
+          id: number;
+          path: string;
+          kind: Source['kind'];
+          format: LogFormatChoice;
+          byte_offset: number;
+          lines: number;
+          parse_errors: number;
+          identity: string | null;
+          bytes_total: number;
+          status: Source['status'];
+          follow: number;
+        }
+      | undefined;
+    if (!r) return null;
+    return {
+      sourceId: r.id,
+      path: r.path,
+      kind: r.kind,
+      format: r.format,
+      status: r.status,
+      offset: r.byte_offset,
+      lines: r.lines,
+      parseErrors: r.parse_errors,
+      identity: r.identity,
+      bytesTotal: r.bytes_total,
+      follow: r.follow === 1 && r.kind !== 'sample',
+    };
+  }
+
+  setStatus(id: number, status: Source['status'], error: string | null = null): void {
+    this.db.prepare('UPDATE sources SET status = ?, error = ? WHERE id = ?').run(status, error, id);
+  }
+
+  setFormat(id: number, format: LogFormatChoice): void {
+    this.db.prepare('UPDATE sources SET format = ? WHERE id = ?').run(format, id);
+  }
+
+  setTotal(id: number, bytes: number): void {
+    this.db.prepare('UPDATE sources SET bytes_total = ? WHERE id = ?').run(bytes, id);
+  }
+
+  children(parentId: number): Array<{ id: number; path: string }> {
+    return this.db.prepare('SELECT id, path FROM sources WHERE parent_id = ?').all(parentId) as Array<{
+      id: number;
+      path: string;
+    }>;
+  }
+
+  byPath(path: string, kind: Source['kind']): number | null {
+    const r = this.db.prepare('SELECT id FROM sources WHERE path = ? AND kind = ?').get(path, kind) as
+      { id: number } | undefined;
+    return r?.id ?? null;
+  }
+
+  /** Sources to resume after a restart. */
+  resumable(): Array<{ id: number; kind: Source['kind']; path: string; status: Source['status']; follow: boolean }> {
+    return (
+      this.db
+        .prepare(
+          "SELECT id, kind, path, status, follow FROM sources WHERE kind IN ('file', 'folder', 'sample') ORDER BY id",
+        )
+        .all() as Array<{ id: number; kind: Source['kind']; path: string; status: Source['status']; follow: number }>
+    ).map((r) => ({ ...r, follow: r.follow === 1 && r.kind !== 'sample' }));
+  }
+
+  remove(id: number): boolean {
+    return this.db.prepare('DELETE FROM sources WHERE id = ?').run(id).changes > 0;
+  }
+}

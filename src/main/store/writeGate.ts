@@ -1,0 +1,30 @@
+/**
+ * Serialises the one SQLite connection's writers. Short writes (an ingest batch, one detected
+ * entry) are synchronous transactions: they only wait for `idle()` and then run at once, so
+ * nothing can slip in between. A long write that yields to the event loop while its
+ * transaction is open (a full feature recompute) runs in `exclusive()`, and short writes wait.
+ */
+export class WriteGate {
+  private current: Promise<void> | null = null;
+
+  /** Resolves when no exclusive writer holds the connection. */
+  async idle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    await this.idle();
+    let release!: () => void;
+    this.current = new Promise<void>((r) => (release = r));
+    try {
+      return await fn();
+    } finally {
+      this.current = null;
+      release();
+    }
+  }
+}
