@@ -10,6 +10,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
+          mlWorker: resolve(__dirname, 'src/main/models/mlWorker.ts'),
         },
       },
     },

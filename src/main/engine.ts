@@ -1,30 +1,41 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type ApiHandlers } from '../shared/api';
-import { AppConfigSchema, type AppConfig } from '../shared/config';
+import type { Readable } from 'node:stream';
+import { ApiError, operations, type ApiHandlers, type Input, type OperationName, type Output } from '../shared/api';
+import { describeZodError } from './http/validation';
+import { AppConfigSchema, type AppConfig, type ConfigPatch, type LogFormatChoice } from '../shared/config';
 import { APP_VERSION } from '../shared/version';
+import { FeaturePipeline, type FeatureRange } from './analysis/featurePipeline';
+import { DetectService } from './detect/detectService';
 import { EventBus } from './events';
+import { previewWindow } from './features';
+import { IngestService } from './ingest/ingestService';
+import { generateSampleSource } from './ingest/sample/sampleJob';
 import { createLogger, type Logger } from './logger';
+import { ModelService } from './models/modelService';
 import { listAnomalies } from './queries/anomalies';
+import { logDetail } from './queries/logDetail';
 import { overviewCounts, timeline } from './queries/overview';
 import { getSource, listSources, sourceErrors } from './queries/sources';
+import { Scheduler } from './scheduler/scheduler';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
 import { openDatabase, type Db } from './store/db';
 import { WriteGate } from './store/writeGate';
-import { IngestService } from './ingest/ingestService';
-import { generateSampleSource } from './ingest/sample/sampleJob';
-import { FeaturePipeline } from './analysis/featurePipeline';
-import { previewWindow } from './features';
-import type { Readable } from 'node:stream';
-import type { LogFormatChoice } from '../shared/config';
 
 export const DB_FILE = 'outlier-desk.sqlite';
 
 export interface EngineOptions {
   dataDir: string;
   logger?: Logger;
+  /** The bundled ML worker (out/main/mlWorker.js); defaults to the build in the working directory. */
+  workerFile?: string;
+  /** Run the retraining schedule (off in tests that drive training themselves). */
+  schedule?: boolean;
 }
+
+/** Above this many new rows the live window is rebuilt from the database instead of fed row by row. */
+const OBSERVE_MAX_ROWS = 50_000;
 
 /**
  * The composition root: owns the store and every service, and implements the Api
@@ -32,49 +43,101 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly db: Db;
+  readonly dbPath: string;
   readonly events = new EventBus();
   readonly config: ConfigStore;
   readonly tokens: TokenStore;
   readonly logger: Logger;
   readonly dataDir: string;
-  readonly api: ApiHandlers;
   readonly gate = new WriteGate();
   readonly ingest: IngestService;
   readonly features: FeaturePipeline;
+  readonly models: ModelService;
+  readonly detector: DetectService;
+  readonly scheduler: Scheduler;
+  readonly api: ApiHandlers;
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
+  private applying: Promise<void> = Promise.resolve();
 
-  private constructor(opts: EngineOptions) {
+  private constructor(private readonly opts: EngineOptions) {
     this.dataDir = opts.dataDir;
     this.logger = opts.logger ?? createLogger();
     mkdirSync(this.dataDir, { recursive: true });
-    this.db = openDatabase(join(this.dataDir, DB_FILE));
+    this.dbPath = join(this.dataDir, DB_FILE);
+    this.db = openDatabase(this.dbPath);
     this.config = new ConfigStore(this.db);
     this.tokens = new TokenStore(this.dataDir);
-    this.features = new FeaturePipeline(this.db, this.gate, this.events, this.logger, () => this.config.get().windowMs);
+    const cfg = () => this.config.get();
+    this.features = new FeaturePipeline(this.db, this.gate, this.events, this.logger, () => cfg().windowMs);
     this.ingest = new IngestService({
       db: this.db,
       events: this.events,
       logger: this.logger,
       gate: this.gate,
-      config: () => this.config.get(),
+      config: cfg,
       onRows: () => void this.features.schedule(),
     });
+    const workerFile = opts.workerFile ?? join(process.cwd(), 'out', 'main', 'mlWorker.js');
+    if (!existsSync(workerFile)) throw new Error(`The ML worker ${workerFile} is missing: run \`npm run build\``);
+    this.models = new ModelService({
+      db: this.db,
+      dbPath: this.dbPath,
+      gate: this.gate,
+      events: this.events,
+      logger: this.logger,
+      config: cfg,
+      workerFile,
+      featuresCurrent: () => this.features.schedule(),
+    });
+    this.detector = new DetectService({
+      db: this.db,
+      gate: this.gate,
+      writer: this.ingest.writer,
+      repo: this.ingest.repo,
+      apiSourceId: () => this.ingest.apiSourceId(),
+      models: this.models,
+      windowMs: () => cfg().windowMs,
+      inserted: () => void this.features.schedule(),
+    });
+    this.scheduler = new Scheduler({
+      db: this.db,
+      logger: this.logger,
+      config: cfg,
+      run: (reason) => this.models.train(reason),
+    });
+    this.features.onFeatures((r) => this.afterFeatures(r));
     this.api = this.handlers();
   }
 
-  /** Opens the store and resumes every source from its stored offset. */
+  /** Opens the store, loads the live model and resumes every source from its stored offset. */
   static async start(opts: EngineOptions): Promise<Engine> {
     const engine = new Engine(opts);
+    const interrupted = await engine.models.start();
     await engine.ingest.start();
     void engine.features.schedule();
+    if (opts.schedule !== false) engine.scheduler.start();
+    if (interrupted) {
+      engine.logger.warn('a training run was interrupted; running it again');
+      void engine.models.train('redo interrupted run').catch(() => undefined);
+    }
     return engine;
   }
 
   async close(): Promise<void> {
+    this.scheduler.stop();
     await this.ingest.close();
+    await this.applying.catch(() => undefined);
     await this.features.schedule().catch(() => undefined);
+    await this.models.close();
     if (this.db.open) this.db.close();
+  }
+
+  /** Validates raw input with the contract's schema, then runs the operation (IPC and tests). */
+  async call<K extends OperationName>(name: K, input: Input<K>): Promise<Output<K>> {
+    const parsed = operations[name].input.safeParse(input ?? {});
+    if (!parsed.success) throw new ApiError(400, describeZodError(parsed.error));
+    return (this.api[name] as (i: unknown) => Promise<Output<K>>)(parsed.data);
   }
 
   /** POST /ingest: a raw body of log lines becomes an upload source. */
@@ -84,27 +147,62 @@ export class Engine {
     return { sourceId: cursor.sourceId, lines: cursor.lines, parseErrors: cursor.parseErrors, bytes: cursor.offset };
   }
 
+  /** New rows have features: score them, and let the live window see rows that came from files. */
+  private afterFeatures({ firstId, lastId }: FeatureRange): void {
+    void this.models.scoreNew(firstId, lastId);
+    if (lastId - firstId >= OBSERVE_MAX_ROWS) return this.detector.resetWindow();
+    const rows = this.db
+      .prepare(
+        `SELECT l.ip, l.ts_ms AS tsMs, l.status FROM logs l JOIN sources s ON s.id = l.source_id
+         WHERE l.id BETWEEN ? AND ? AND s.kind != 'api' ORDER BY l.id`,
+      )
+      .all(firstId, lastId) as Array<{ ip: string; tsMs: number; status: number }>;
+    this.detector.observe(rows);
+  }
+
   private tokenInfo() {
     return { token: this.tokens.get(), port: this.httpPort, dataDir: this.dataDir };
   }
 
-  private applyConfig(patch: Partial<AppConfig> & { window?: number }): AppConfig {
+  /** Saves a configuration change; a new window recomputes every feature and then retrains. */
+  private applyConfig(
+    patch: Omit<ConfigPatch, 'window' | 'windowMs'> & { window?: number; windowMs?: number },
+  ): AppConfig {
     const { window, ...rest } = patch;
-    const next = AppConfigSchema.parse({ ...this.config.get(), ...rest, ...(window ? { windowMs: window } : {}) });
+    const before = this.config.get();
+    const next = AppConfigSchema.parse({ ...before, ...rest, ...(window !== undefined ? { windowMs: window } : {}) });
     const saved = this.config.set(next);
     this.events.emit({ type: 'config-changed' });
+    if (saved.retrainEveryHours !== before.retrainEveryHours) this.scheduler.reschedule();
+    if (saved.windowMs !== before.windowMs) {
+      this.applying = this.applying.then(() => this.recomputeAndRetrain());
+    }
     return saved;
   }
 
+  private async recomputeAndRetrain(): Promise<void> {
+    try {
+      this.detector.resetWindow();
+      await this.features.recomputeAll();
+      if (this.models.liveVersion !== null || this.db.prepare('SELECT 1 FROM logs LIMIT 1').get()) {
+        await this.models.train('window changed');
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'applying the new window failed');
+    }
+  }
+
   private handlers(): ApiHandlers {
-    const notYet = (what: string) => async (): Promise<never> => {
-      throw new ApiError(501, `${what} is not available in this build yet`);
-    };
     const requireSource = (id: number) => {
       const s = getSource(this.db, id);
       if (!s) throw new ApiError(404, `source ${id} does not exist`);
       return s;
     };
+    const modelsText = () =>
+      `[${this.config
+        .get()
+        .models.map((m) => `'${m}'`)
+        .join(', ')}]`;
     return {
       health: async () => ({ status: 'ok', version: APP_VERSION }),
       getConfig: async () => this.config.get(),
@@ -115,7 +213,13 @@ export class Engine {
       },
       listSources: async () => listSources(this.db),
       addSource: async (input) => this.ingest.addPath(input),
-      removeSource: async ({ id }) => (requireSource(id), { removed: await this.ingest.remove(id) }),
+      removeSource: async ({ id }) => {
+        requireSource(id);
+        const removed = await this.ingest.remove(id);
+        // Entries of other sources may have counted the removed ones in their windows.
+        if (removed) void this.features.recomputeAll().catch(() => undefined);
+        return { removed };
+      },
       pauseSource: async ({ id }) => (requireSource(id), await this.ingest.pause(id), requireSource(id)),
       resumeSource: async ({ id }) => (requireSource(id), await this.ingest.resume(id), requireSource(id)),
       sourceErrors: async ({ id, limit }) => (requireSource(id), sourceErrors(this.db, id, limit)),
@@ -123,7 +227,7 @@ export class Engine {
         const r = await generateSampleSource(this.ingest, this.db, this.dataDir, opts);
         await this.features.schedule();
         return {
-          message: `${r.rows} rows of sample data saved to the 'logs' table in ${this.db.name}`,
+          message: `${r.rows} rows of sample data saved to the 'logs' table in ${this.dbPath}`,
           rows: r.rows,
           anomalies: r.anomalies,
           source_id: r.sourceId,
@@ -134,14 +238,42 @@ export class Engine {
         await this.features.recomputeAll();
         return { status: 'success', message: 'Feature generation task completed successfully.' };
       },
-      trainModels: notYet('training'),
-      reloadModels: notYet('model reload'),
-      detect: notYet('detection'),
-      detectBatch: notYet('batch detection'),
+      trainModels: async () => {
+        await this.models.train('requested');
+        this.scheduler.noteTrained();
+        return { status: 'success', message: `Model training initiated for: ${modelsText()}` };
+      },
+      reloadModels: async () => {
+        await this.models.reload();
+        return { status: 'success', message: 'Models reloaded successfully.' };
+      },
+      detect: async (input) => this.detector.detect(input),
+      detectBatch: async (input) => this.detector.detectBatch(input),
       listAnomalies: async (q) => listAnomalies(this.db, q),
-      getLog: notYet('entry details'),
-      listModels: async () => ({ live: null, training: false, nextRunAt: null, versions: [] }),
-      overview: async () => ({ ...overviewCounts(this.db), liveModel: null, nextRunAt: null }),
+      getLog: async ({ id }) => {
+        const detail = logDetail(this.db, id, (v) => this.models.registry.thresholds(v), this.config.get().windowMs);
+        if (!detail) throw new ApiError(404, `log entry ${id} does not exist`);
+        if (detail.features) {
+          const f = detail.features;
+          const explained = await this.models.explain([f.request_count, f.client_error_count, f.server_error_count]);
+          if (explained) {
+            const [a, b, c] = explained.result.features;
+            detail.featurePercentiles = { request_count: a, client_error_count: b, server_error_count: c };
+          }
+        }
+        return detail;
+      },
+      listModels: async () => ({
+        live: this.models.liveVersion,
+        training: this.models.isTraining,
+        nextRunAt: this.scheduler.nextRunAt,
+        versions: this.models.registry.list(this.models.liveVersion),
+      }),
+      overview: async () => ({
+        ...overviewCounts(this.db),
+        liveModel: this.models.liveVersion,
+        nextRunAt: this.scheduler.nextRunAt,
+      }),
       timeline: async (q) => timeline(this.db, q),
       getToken: async () => this.tokenInfo(),
       regenerateToken: async () => (this.tokens.regenerate(), this.tokenInfo()),

@@ -58,7 +58,11 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
-    const started = await Engine.start({ dataDir: app.getPath('userData') });
+    const started = await Engine.start({
+      dataDir: app.getPath('userData'),
+      // Inside a packaged app the worker is unpacked from the asar archive (electron-builder.yml).
+      workerFile: join(here, 'mlWorker.js').replace('app.asar', 'app.asar.unpacked'),
+    });
     engine = started;
     registerIpc(
       ipcMain,

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got "${values.port}"`);
 
-  const engine = await Engine.start({ dataDir });
+  const engine = await Engine.start({ dataDir, workerFile: join(bundleDir(import.meta.url), 'mlWorker.js') });
   const app = await createHttpServer(engine, { rendererDir: join(bundleDir(import.meta.url), '../renderer') });
   const bound = await listen(app, port);
   engine.httpPort = bound;

@@ -1,9 +1,8 @@
 import type { IpcMainInvokeEvent } from 'electron';
-import { ApiError, OPERATION_NAMES, operations, type OperationName } from '../../shared/api';
+import { ApiError, OPERATION_NAMES, type OperationName } from '../../shared/api';
 import { IPC_EVENT_CHANNEL, ipcChannel } from '../../shared/channels';
 import type { IpcEnvelope } from '../../shared/bridge';
 import type { Engine } from '../engine';
-import { describeZodError } from '../http/validation';
 
 /** The slice of ipcMain we use, so tests can pass a fake. */
 export interface IpcMainLike {
@@ -35,11 +34,8 @@ export function registerIpc(
 }
 
 export async function invoke(engine: Engine, name: OperationName, input: unknown): Promise<IpcEnvelope> {
-  const parsed = operations[name].input.safeParse(input ?? {});
-  if (!parsed.success) return { ok: false, status: 400, message: describeZodError(parsed.error) };
   try {
-    const handler = engine.api[name] as (i: unknown) => Promise<unknown>;
-    return { ok: true, value: await handler(parsed.data) };
+    return { ok: true, value: await engine.call(name, input as never) };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, status: err.status, message: err.message };
     engine.logger.error({ err, operation: name }, 'IPC operation failed');

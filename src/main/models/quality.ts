@@ -1,0 +1,32 @@
+import type { ModelVersion } from '../../shared/schemas/analysis';
+import type { Db } from '../store/db';
+
+/**
+ * How the live model does on data whose anomalies are known: the sample generator's labels.
+ * Entry-level recall (labelled entries flagged) and precision (flagged entries that are
+ * labelled), over the sample sources only.
+ */
+export function sampleQuality(db: Db): ModelVersion['metrics'] {
+  const totals = db.prepare('SELECT count(*) AS scored, coalesce(sum(is_anomaly), 0) AS flagged FROM scores').get() as {
+    scored: number;
+    flagged: number;
+  };
+  const sample = db
+    .prepare(
+      `SELECT count(l.id) AS entries,
+              coalesce(sum(sl.log_id IS NOT NULL), 0) AS labelled,
+              coalesce(sum(s.is_anomaly = 1), 0) AS flagged,
+              coalesce(sum(s.is_anomaly = 1 AND sl.log_id IS NOT NULL), 0) AS hits
+       FROM logs l JOIN sources src ON src.id = l.source_id AND src.kind = 'sample'
+       JOIN scores s ON s.log_id = l.id
+       LEFT JOIN sample_labels sl ON sl.log_id = l.id`,
+    )
+    .get() as { entries: number; labelled: number; flagged: number; hits: number };
+  const metrics: ModelVersion['metrics'] = { scored: totals.scored, flagged: totals.flagged };
+  if (sample.labelled > 0) {
+    metrics.labelled = sample.labelled;
+    metrics.recall = sample.hits / sample.labelled;
+    metrics.precision = sample.flagged > 0 ? sample.hits / sample.flagged : null;
+  }
+  return metrics;
+}

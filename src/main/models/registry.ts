@@ -1,0 +1,126 @@
+import { AppConfigSchema, type AppConfig, type ModelName } from '../../shared/config';
+import type { ModelVersion } from '../../shared/schemas/analysis';
+import type { Db } from '../store/db';
+
+interface ModelRow {
+  version: number;
+  created_at: number;
+  status: 'training' | 'complete' | 'failed';
+  config: string;
+  span_start_ms: number | null;
+  span_end_ms: number | null;
+  rows: number;
+  thresholds: string;
+  metrics: string;
+  train_ms: number;
+  error: string | null;
+}
+
+export interface CompletedTraining {
+  rows: number;
+  thresholds: Partial<Record<ModelName, number>>;
+  trainMs: number;
+  params: Uint8Array;
+  spanStartMs: number;
+  spanEndMs: number;
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Model versions in SQLite. A version is written as 'training' when a run starts and becomes
+ * 'complete' with its parameters in one UPDATE, so a crash mid-training leaves a row that is
+ * recognisably unfinished and never a half-written model.
+ */
+export class ModelRegistry {
+  constructor(private readonly db: Db) {}
+
+  begin(config: AppConfig): number {
+    const info = this.db
+      .prepare("INSERT INTO models (created_at, status, config) VALUES (?, 'training', ?)")
+      .run(Date.now(), JSON.stringify(config));
+    return Number(info.lastInsertRowid);
+  }
+
+  complete(version: number, t: CompletedTraining): void {
+    this.db
+      .prepare(
+        `UPDATE models SET status = 'complete', rows = ?, thresholds = ?, train_ms = ?, params = ?, span_start_ms = ?, span_end_ms = ?
+         WHERE version = ?`,
+      )
+      .run(
+        t.rows,
+        JSON.stringify(t.thresholds),
+        Math.round(t.trainMs),
+        Buffer.from(t.params),
+        t.spanStartMs,
+        t.spanEndMs,
+        version,
+      );
+  }
+
+  fail(version: number, error: string): void {
+    this.db.prepare("UPDATE models SET status = 'failed', error = ? WHERE version = ?").run(error, version);
+  }
+
+  setMetrics(version: number, metrics: ModelVersion['metrics']): void {
+    this.db.prepare('UPDATE models SET metrics = ? WHERE version = ?').run(JSON.stringify(metrics), version);
+  }
+
+  /** Runs cut short by a crash or kill; marked failed so history tells the truth. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(
+        "UPDATE models SET status = 'failed', error = 'interrupted: the app stopped during training' WHERE status = 'training'",
+      )
+      .run().changes;
+  }
+
+  /** Complete versions, newest first: the candidates for the live model. */
+  completeVersions(): number[] {
+    return this.db
+      .prepare("SELECT version FROM models WHERE status = 'complete' ORDER BY version DESC")
+      .pluck()
+      .all() as number[];
+  }
+
+  params(version: number): Uint8Array | null {
+    const row = this.db.prepare('SELECT params FROM models WHERE version = ?').get(version) as
+      { params: Buffer | null } | undefined;
+    return row?.params ?? null;
+  }
+
+  thresholds(version: number): Partial<Record<ModelName, number>> {
+    const row = this.db.prepare('SELECT thresholds FROM models WHERE version = ?').get(version) as
+      { thresholds: string } | undefined;
+    return row ? parseJson(row.thresholds, {}) : {};
+  }
+
+  list(live: number | null, limit = 50): ModelVersion[] {
+    const rows = this.db
+      .prepare(
+        'SELECT version, created_at, status, config, span_start_ms, span_end_ms, rows, thresholds, metrics, train_ms, error FROM models ORDER BY version DESC LIMIT ?',
+      )
+      .all(limit) as ModelRow[];
+    return rows.map((r) => ({
+      version: r.version,
+      createdAt: r.created_at,
+      status: r.status,
+      live: r.version === live,
+      config: AppConfigSchema.catch(AppConfigSchema.parse({})).parse(parseJson(r.config, {})),
+      spanStartMs: r.span_start_ms,
+      spanEndMs: r.span_end_ms,
+      rows: r.rows,
+      thresholds: parseJson(r.thresholds, {}),
+      trainMs: r.train_ms,
+      metrics: parseJson(r.metrics, {}),
+      error: r.error,
+    }));
+  }
+}
