@@ -11,6 +11,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
           mlWorker: resolve(__dirname, 'src/main/models/mlWorker.ts'),
+          bench: resolve(__dirname, 'bench/index.ts'),
         },
       },
     },

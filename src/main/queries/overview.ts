@@ -17,10 +17,9 @@ export function overviewCounts(db: Db): OverviewCounts {
     a: number | null;
     b: number | null;
   };
-  const src = db
-    .prepare('SELECT count(*) n, coalesce(sum(parse_errors), 0) e FROM sources WHERE parent_id IS NULL OR kind = ?')
-    .get('file') as {
-    n: number;
+  // Sources as the analyst added them (a folder counts once); errors summed over every file.
+  const src = db.prepare('SELECT sum(parent_id IS NULL) n, coalesce(sum(parse_errors), 0) e FROM sources').get() as {
+    n: number | null;
     e: number;
   };
   const sc = db.prepare('SELECT count(*) n, coalesce(sum(is_anomaly), 0) f FROM scores').get() as {
@@ -35,7 +34,7 @@ export function overviewCounts(db: Db): OverviewCounts {
     .all() as Array<{ ip: string; flagged: number }>;
   return {
     logs: logs.n,
-    sources: src.n,
+    sources: src.n ?? 0,
     parseErrors: src.e,
     scored: sc.n,
     flagged: sc.f,
@@ -60,7 +59,7 @@ export function timeline(
   const bucketMs = Math.max(1000, Math.ceil((to - from) / q.buckets));
   const rows = db
     .prepare(
-      `SELECT (l.ts_ms - ?) / ? AS b, count(*) AS total, coalesce(sum(s.is_anomaly), 0) AS flagged
+      `SELECT CAST((l.ts_ms - ?) / ? AS INTEGER) AS b, count(*) AS total, coalesce(sum(s.is_anomaly), 0) AS flagged
        FROM logs l LEFT JOIN scores s ON s.log_id = l.id
        WHERE l.ts_ms >= ? AND l.ts_ms < ? GROUP BY b ORDER BY b`,
     )

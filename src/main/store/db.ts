@@ -34,7 +34,10 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    db.pragma('cache_size = -65536');
+    // Up to 256 MiB of page cache: index inserts during big ingests stay in memory.
+    db.pragma('cache_size = -262144');
+    // Fewer, larger checkpoints while bulk inserting (16 MiB of WAL between them).
+    db.pragma('wal_autocheckpoint = 4000');
     db.pragma('temp_store = MEMORY');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed (${String(check)})`);

@@ -23,11 +23,17 @@ export async function generateSampleSource(
 ): Promise<SampleJobResult> {
   const written = await writeSampleFile(join(dataDir, 'samples'), opts);
   const sourceId = await ingest.ingestOnce(written.path, 'sample');
-  const label = db.prepare(
-    'INSERT OR REPLACE INTO sample_labels (log_id, label) SELECT id, ? FROM logs WHERE source_id = ? AND line_no = ?',
-  );
+  // One pass over the source's rows, joined with the labels by line number.
   db.transaction(() => {
-    for (const l of written.labels) label.run(l.label, sourceId, l.lineNo);
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS pending_labels (line_no INTEGER PRIMARY KEY, label TEXT NOT NULL)');
+    db.exec('DELETE FROM temp.pending_labels');
+    const add = db.prepare('INSERT INTO temp.pending_labels (line_no, label) VALUES (?, ?)');
+    for (const l of written.labels) add.run(l.lineNo, l.label);
+    db.prepare(
+      `INSERT OR REPLACE INTO sample_labels (log_id, label)
+       SELECT l.id, p.label FROM logs l JOIN temp.pending_labels p ON p.line_no = l.line_no WHERE l.source_id = ?`,
+    ).run(sourceId);
+    db.exec('DELETE FROM temp.pending_labels');
   })();
   return { path: written.path, rows: written.rows, anomalies: written.labels.length, sourceId };
 }

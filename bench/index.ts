@@ -1,0 +1,53 @@
+/**
+ * `npm run bench`: every benchmark, each in a fresh child process (so peak RSS and JIT state
+ * belong to one benchmark), printed as one JSON object. `--only a,b` picks sections.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { benchFeatures } from './features';
+import { benchIngest } from './ingest';
+import { benchMl } from './ml';
+import { benchParse } from './parse';
+
+type Section = () => Promise<Record<string, number>>;
+
+const SECTIONS: Record<string, Section> = {
+  parse: benchParse,
+  ingest_250k: () => benchIngest(250_000),
+  ingest_1m: () => benchIngest(1_000_000),
+  features: benchFeatures,
+  ml: benchMl,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { section: { type: 'string' }, only: { type: 'string' } } });
+  if (values.section) {
+    const run = SECTIONS[values.section];
+    if (!run) throw new Error(`unknown section ${values.section}`);
+    process.stdout.write(JSON.stringify(await run()));
+    return;
+  }
+  const names = values.only ? values.only.split(',') : Object.keys(SECTIONS);
+  const report: Record<string, unknown> = {
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  };
+  for (const name of names) {
+    process.stderr.write(`bench: ${name}…\n`);
+    const child = spawnSync(process.execPath, ['--expose-gc', process.argv[1], '--section', name], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      report[name] = JSON.parse(child.stdout);
+    } catch {
+      report[name] = { error: `exit ${child.status}` };
+    }
+  }
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBus } from '../src/main/events';
+import { IngestService } from '../src/main/ingest/ingestService';
+import { createLogger } from '../src/main/logger';
+import { AppConfigSchema } from '../src/shared/config';
+import { openDatabase } from '../src/main/store/db';
+import { WriteGate } from '../src/main/store/writeGate';
+import { fixtureText } from './fixtures';
+
+/** A combined log of `lines` lines made by repeating the 10,000-line reference log. */
+export async function writeBigLog(path: string, lines: number): Promise<number> {
+  const reference = fixtureText('ingest/apache_logs.log.gz').trimEnd().split('\n');
+  const out = createWriteStream(path);
+  let bytes = 0;
+  for (let written = 0; written < lines;) {
+    const n = Math.min(reference.length, lines - written);
+    const chunk = reference.slice(0, n).join('\n') + '\n';
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+    written += n;
+  }
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}
+
+/**
+ * Ingest throughput alone: file → splitter → parser → batched inserts with the offset in the
+ * same transaction, into a fresh SQLite file with its indexes. Meant to run in a process of its
+ * own (bench/index.ts does that) so peak RSS belongs to this run only.
+ */
+export async function benchIngest(lines: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'od-bench-ingest-'));
+  try {
+    const log = join(dir, 'access.log');
+    const bytes = await writeBigLog(log, lines);
+    const db = openDatabase(join(dir, 'bench.sqlite'));
+    const ingest = new IngestService({
+      db,
+      events: new EventBus(),
+      logger: createLogger('bench'),
+      gate: new WriteGate(),
+      config: () => AppConfigSchema.parse({}),
+      onRows: () => undefined,
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const source = await ingest.addPath({ path: log, format: 'combined', watch: false });
+    await ingest.idle(source.id);
+    const ms = performance.now() - t0;
+    const stored = db.prepare('SELECT count(*) FROM logs').pluck().get() as number;
+    await ingest.close();
+    db.close();
+    if (stored !== lines) throw new Error(`ingested ${stored} of ${lines} lines`);
+    return {
+      lines,
+      mb: Math.round(bytes / 1e5) / 10,
+      ms: Math.round(ms),
+      lines_per_s: Math.round(lines / (ms / 1000)),
+      rss_before_mb: Math.round(rssBefore / 1e6),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1e3),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
