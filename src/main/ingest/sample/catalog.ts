@@ -1,7 +1,10 @@
 /** Fixed vocabulary of the sample log: clients, endpoints, agents, scanner probes. */
 
-/** The original service's 20 clients. */
-export const NORMAL_IPS: readonly string[] = Array.from({ length: 20 }, (_, i) => `192.168.1.${i + 1}`);
+/** The original service's 20 clients: 192.168.1.1–19 and 10.0.0.5. */
+export const NORMAL_IPS: readonly string[] = [
+  ...Array.from({ length: 19 }, (_, i) => `192.168.1.${i + 1}`),
+  '10.0.0.5',
+];
 
 export interface EndpointProfile {
   path: string;
@@ -11,6 +14,7 @@ export interface EndpointProfile {
   size: number;
 }
 
+/** The original's six endpoints, with plausible methods and sizes for a real log. */
 export const ENDPOINTS: readonly EndpointProfile[] = [
   { path: '/home', methods: [['GET', 1]], size: 5200 },
   {
@@ -30,23 +34,22 @@ export const ENDPOINTS: readonly EndpointProfile[] = [
     size: 12_400,
   },
   {
-    path: '/api/user',
+    path: '/profile',
     methods: [
-      ['GET', 0.7],
-      ['PUT', 0.9],
-      ['DELETE', 1],
+      ['GET', 0.8],
+      ['PUT', 1],
     ],
-    size: 900,
+    size: 3900,
   },
-  { path: '/products', methods: [['GET', 1]], size: 24_800 },
   {
-    path: '/checkout',
+    path: '/logout',
     methods: [
-      ['POST', 0.7],
+      ['POST', 0.5],
       ['GET', 1],
     ],
-    size: 3100,
+    size: 300,
   },
+  { path: '/admin', methods: [['GET', 1]], size: 7600 },
 ];
 
 /** The original's status mix: 200/201/404/401/500/302 with p .70/.10/.10/.05/.03/.02. */

@@ -88,7 +88,7 @@ export function planSample(options: SampleOptions = {}): SamplePlan {
   if ((options.anomalies ?? true) && rows >= MIN_ROWS_FOR_ANOMALIES) {
     const burstIp = rng.int(NORMAL_IPS.length);
     const stormIp = (burstIp + 1 + rng.int(NORMAL_IPS.length - 1)) % NORMAL_IPS.length;
-    // Outside the normal 192.168.1.0/24 clients: these addresses never appear otherwise.
+    // Outside the normal clients (192.168.1.0/24 and 10.0.0.5): these addresses never appear otherwise.
     const ips: Record<SampleLabel, string> = {
       burst: NORMAL_IPS[burstIp],
       '5xx_storm': NORMAL_IPS[stormIp],
@@ -242,7 +242,7 @@ function anomalyRows(rng: Prng, a: AnomalyPlan): Row[] {
     const base = { tMs, ip: a.ip, label: a.label, referer: '-' };
     switch (a.label) {
       case 'burst': {
-        const ep = rng.next() < 0.7 ? ENDPOINTS[2] : ENDPOINTS[4]; // /api/data, /products
+        const ep = rng.next() < 0.7 ? ENDPOINTS[2] : ENDPOINTS[0]; // /api/data, /home
         const status = rng.next() < 0.95 ? 200 : 404;
         return {
           ...base,
@@ -254,10 +254,10 @@ function anomalyRows(rng: Prng, a: AnomalyPlan): Row[] {
         };
       }
       case '5xx_storm': {
-        const ep = rng.next() < 0.6 ? ENDPOINTS[2] : ENDPOINTS[5]; // /api/data, /checkout
+        const ep = rng.next() < 0.6 ? ENDPOINTS[2] : ENDPOINTS[3]; // /api/data, /profile
         const u = rng.next();
         const status = u < 0.85 ? 500 : u < 0.93 ? 503 : 502;
-        const method = ep.path === '/checkout' ? 'POST' : 'GET';
+        const method = ep.path === '/profile' ? 'PUT' : 'GET';
         return {
           ...base,
           method,
