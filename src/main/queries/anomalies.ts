@@ -17,6 +17,30 @@ interface Row {
   combined_score: number;
 }
 
+const toAnomalyRow = (r: Row): AnomalyRow => ({
+  id: r.id,
+  tsMs: r.ts_ms,
+  ip: r.ip,
+  method: r.method,
+  endpoint: r.endpoint,
+  status: r.status,
+  votes: r.votes,
+  isAnomaly: r.is_anomaly === 1,
+  combinedScore: r.combined_score,
+});
+
+const SELECT_ROW = `SELECT l.id, l.ts_ms, l.ip, l.method, l.endpoint, l.status, s.votes, s.is_anomaly, s.combined_score
+       FROM scores s JOIN logs l ON l.id = s.log_id`;
+
+/** Scored rows by id, in id order (the rows announced in `anomalies` events). */
+export function anomalyRowsByIds(db: Db, ids: number[]): AnomalyRow[] {
+  return (
+    db
+      .prepare(`${SELECT_ROW} WHERE l.id IN (SELECT value FROM json_each(?)) ORDER BY l.id`)
+      .all(JSON.stringify(ids)) as Row[]
+  ).map(toAnomalyRow);
+}
+
 /** Cursor = the sort key and id of the last row sent, so pages stay stable while rows arrive. */
 function encodeCursor(key: number, id: number): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url');
@@ -70,11 +94,10 @@ export function listAnomalies(db: Db, q: Query): { rows: AnomalyRow[]; total: nu
   }
   const rows = db
     .prepare(
-      `SELECT l.id, l.ts_ms, l.ip, l.method, l.endpoint, l.status, s.votes, s.is_anomaly, s.combined_score
-       FROM scores s JOIN logs l ON l.id = s.log_id ${pageWhere}
-       ORDER BY ${keyCol} ${dir}, l.id ${dir} LIMIT ?`,
+      `${SELECT_ROW} ${pageWhere}
+       ORDER BY ${keyCol} ${dir}, l.id ${dir} LIMIT ? OFFSET ?`,
     )
-    .all(...pageParams, q.limit) as Row[];
+    .all(...pageParams, q.limit, cursor ? 0 : (q.offset ?? 0)) as Row[];
   const total = (
     db.prepare(`SELECT count(*) AS n FROM scores s JOIN logs l ON l.id = s.log_id ${where}`).get(...params) as {
       n: number;
@@ -82,17 +105,7 @@ export function listAnomalies(db: Db, q: Query): { rows: AnomalyRow[]; total: nu
   ).n;
   const last = rows[rows.length - 1];
   return {
-    rows: rows.map((r) => ({
-      id: r.id,
-      tsMs: r.ts_ms,
-      ip: r.ip,
-      method: r.method,
-      endpoint: r.endpoint,
-      status: r.status,
-      votes: r.votes,
-      isAnomaly: r.is_anomaly === 1,
-      combinedScore: r.combined_score,
-    })),
+    rows: rows.map(toAnomalyRow),
     total,
     nextCursor:
       rows.length === q.limit && last

@@ -32,6 +32,10 @@ export const ModelsOverviewSchema = z.object({
   nextRunAt: z.number().nullable(),
   versions: z.array(ModelVersionSchema),
 });
+export type ModelsOverview = z.infer<typeof ModelsOverviewSchema>;
+
+/** A boolean that also arrives as the text `true`/`false` (query strings). */
+const QueryBoolean = z.union([z.boolean(), z.stringbool()]);
 
 export const AnomalyQuerySchema = z.object({
   from: z.coerce.number().optional(),
@@ -44,8 +48,10 @@ export const AnomalyQuerySchema = z.object({
   q: z.string().optional(),
   sort: z.enum(['time', 'score']).default('score'),
   order: z.enum(['asc', 'desc']).default('desc'),
-  onlyFlagged: z.coerce.boolean().default(true),
+  onlyFlagged: QueryBoolean.default(true),
   cursor: z.string().optional(),
+  /** Rows to skip (ignored with a cursor): lets a virtual list jump into the middle of a long result. */
+  offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(200),
 });
 export type AnomalyQuery = z.input<typeof AnomalyQuerySchema>;
@@ -83,6 +89,7 @@ export const LogDetailSchema = z.object({
   raw: z.string().nullable(),
   label: z.string().nullable(),
   features: FeaturesSchema.extend({ windowMs: z.number() }).nullable(),
+  /** Per feature, the percentage (0–100) of training rows with a lower value. */
   featurePercentiles: z.record(z.string(), z.number()).nullable(),
   score: z
     .object({
@@ -93,6 +100,7 @@ export const LogDetailSchema = z.object({
       models: modelRecord(z.object({ score: z.number(), threshold: z.number(), vote: z.boolean() })),
     })
     .nullable(),
+  /** Entries of the same IP inside this entry's window (t − W, t], the entry itself included. */
   neighbours: z.array(
     z.object({ id: z.number().int(), tsMs: z.number(), endpoint: z.string(), status: z.number().int() }),
   ),
@@ -127,6 +135,7 @@ const stats = z.object({
   p90: z.number(),
   p99: z.number(),
   max: z.number(),
+  /** Bins of whole feature values, both ends included. */
   histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })),
 });
 export const WindowPreviewSchema = z.object({

@@ -15,6 +15,16 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** After "Regenerate" in Settings the tab switches to the new token (and keeps it across reloads). */
+export function storeToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** The current token, read at each request so a regenerated one takes effect at once. */
+export interface TokenRef {
+  current: string;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -24,7 +34,7 @@ export class HttpError extends Error {
   }
 }
 
-async function request(name: OperationName, input: unknown, token: string): Promise<unknown> {
+async function request(name: OperationName, input: unknown, token: TokenRef): Promise<unknown> {
   const spec = operations[name];
   const rest: Record<string, unknown> = { ...((input as Record<string, unknown> | undefined) ?? {}) };
   const path = spec.path.replace(/:(\w+)/g, (_m, key: string) => {
@@ -32,7 +42,7 @@ async function request(name: OperationName, input: unknown, token: string): Prom
     delete rest[key];
     return encodeURIComponent(String(v));
   });
-  const init: RequestInit = { method: spec.method, headers: { Authorization: `Bearer ${token}` } };
+  const init: RequestInit = { method: spec.method, headers: { Authorization: `Bearer ${token.current}` } };
   let url = path;
   if (spec.method === 'GET' || spec.method === 'DELETE') {
     const qs = new URLSearchParams();
@@ -48,7 +58,7 @@ async function request(name: OperationName, input: unknown, token: string): Prom
   return body;
 }
 
-export function httpApi(token: string): Api {
+export function httpApi(token: TokenRef): Api {
   return Object.fromEntries(
     Object.keys(operations).map((name) => [name, (input: unknown) => request(name as OperationName, input, token)]),
   ) as Api;

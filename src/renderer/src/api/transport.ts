@@ -1,7 +1,7 @@
 import type { Api, OperationName } from '../../../shared/api';
 import type { DesktopBridge } from '../../../shared/bridge';
 import type { EngineEvent } from '../../../shared/events';
-import { httpApi, httpEvents, takeToken, uploadFile } from './http';
+import { httpApi, httpEvents, storeToken, takeToken, uploadFile, type TokenRef } from './http';
 
 declare global {
   interface Window {
@@ -16,6 +16,8 @@ export interface Transport {
   onEvent(listener: (e: EngineEvent) => void): () => void;
   /** Adds dropped files: by path on the desktop, by upload in the browser. */
   addDroppedFiles(files: File[]): Promise<void>;
+  /** Browser mode only: switch to a regenerated token (requests and the event stream). */
+  switchToken?(token: string): void;
 }
 
 function ipcTransport(bridge: DesktopBridge, names: OperationName[]): Transport {
@@ -37,12 +39,30 @@ export function createTransport(): Transport | { error: string } {
   const token = takeToken();
   if (!token)
     return { error: 'No API token: open the URL that `npm start` or `npm run serve` printed (it ends in ?token=…).' };
+  const ref: TokenRef = { current: token };
+  // Open event streams, so a new token can reconnect them.
+  const streams = new Set<{ listener: (e: EngineEvent) => void; close: () => void }>();
   return {
     kind: 'http',
-    api: httpApi(token),
-    onEvent: (l) => httpEvents(token, l),
+    api: httpApi(ref),
+    onEvent(listener) {
+      const stream = { listener, close: httpEvents(ref.current, listener) };
+      streams.add(stream);
+      return () => {
+        stream.close();
+        streams.delete(stream);
+      };
+    },
     async addDroppedFiles(files) {
-      for (const f of files) await uploadFile(token, f);
+      for (const f of files) await uploadFile(ref.current, f);
+    },
+    switchToken(next) {
+      ref.current = next;
+      storeToken(next);
+      for (const s of streams) {
+        s.close();
+        s.close = httpEvents(next, s.listener);
+      }
     },
   };
 }

@@ -1,48 +1,296 @@
 import { create } from 'zustand';
-import type { AnomalyQuery, AnomalyRow } from '../../../shared/schemas/analysis';
-import { api, attempt } from './appStore';
+import type { ModelName } from '../../../shared/config';
+import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
+import { fmtInt } from '../components/format';
+import { api, attempt, errorText, useApp } from './appStore';
 
-interface AnomaliesState {
-  filter: AnomalyQuery;
-  rows: AnomalyRow[];
-  total: number;
-  cursor: string | null;
-  loading: boolean;
-  loaded: boolean;
-  setFilter(patch: Partial<AnomalyQuery>): void;
-  reload(): Promise<void>;
-  loadMore(): Promise<void>;
+/** The filter the analyst sets; cursor and page size are the store's business. */
+export interface AnomalyFilter {
+  from?: number;
+  to?: number;
+  ip?: string;
+  endpoint?: string;
+  status?: number;
+  minVotes?: number;
+  model?: ModelName;
+  q?: string;
+  sort: 'time' | 'score';
+  order: 'asc' | 'desc';
+  onlyFlagged: boolean;
 }
 
-const PAGE = 500;
+export const DEFAULT_FILTER: AnomalyFilter = { sort: 'score', order: 'desc', onlyFlagged: true };
 
-export const useAnomalies = create<AnomaliesState>((set, get) => ({
-  filter: { sort: 'score', order: 'desc', onlyFlagged: true },
-  rows: [],
-  total: 0,
-  cursor: null,
-  loading: false,
-  loaded: false,
-  setFilter: (patch) => {
-    set((s) => ({ filter: { ...s.filter, ...patch } }));
-    void get().reload();
-  },
-  reload: async () => {
-    set({ loading: true });
-    const page = await attempt('Loading anomalies', () => api().listAnomalies({ ...get().filter, limit: PAGE }));
-    set({
-      loading: false,
-      loaded: true,
-      ...(page ? { rows: page.rows, total: page.total, cursor: page.nextCursor } : {}),
-    });
-  },
-  loadMore: async () => {
-    const { cursor, loading } = get();
-    if (!cursor || loading) return;
-    set({ loading: true });
-    const page = await attempt('Loading anomalies', () =>
-      api().listAnomalies({ ...get().filter, cursor, limit: PAGE }),
-    );
-    set((s) => ({ loading: false, ...(page ? { rows: [...s.rows, ...page.rows], cursor: page.nextCursor } : {}) }));
-  },
-}));
+export type DetailState =
+  | { id: number; status: 'loading' }
+  | { id: number; status: 'ready'; data: LogDetail }
+  | { id: number; status: 'error'; message: string };
+
+export interface ExportProgress {
+  done: number;
+  total: number;
+}
+
+interface AnomaliesState {
+  filter: AnomalyFilter;
+  /** Bumped on every reload; responses of an older generation are dropped. */
+  generation: number;
+  /** Sparse: index → row once its page has arrived. Length is `total`. */
+  rows: (AnomalyRow | undefined)[];
+  total: number;
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+  /** Flagged entries announced by `anomalies` events since the last load. */
+  fresh: number;
+  /** Set when the scores changed underneath (a new model); the next visit reloads. */
+  stale: boolean;
+  selected: number;
+  detail: DetailState | null;
+  exporting: ExportProgress | null;
+  setFilter(patch: Partial<AnomalyFilter>): void;
+  replaceFilter(filter: AnomalyFilter): void;
+  reload(): Promise<void>;
+  /** The grid reports the rows it shows; missing pages are fetched in the background. */
+  ensureRange(start: number, end: number): void;
+  select(index: number): void;
+  open(index?: number): void;
+  close(): void;
+  retryDetail(): void;
+  noteFresh(n: number): void;
+  markStale(): void;
+}
+
+const FIRST_PAGE = 200;
+const PAGE = 500;
+const MAX_PAGE = 5000;
+
+/**
+ * Pages arrive through keyset cursors, which only walk forward. To make the end of a long
+ * list (End key, dragging the scrollbar down) as cheap as its start, a second chain walks
+ * the same query in the opposite order from the last row. The grid's visible range is
+ * served by whichever chain is closer; the two meet when everything has been seen.
+ */
+interface Chain {
+  /** head: first index not yet loaded; tail: lowest index loaded. */
+  edge: number;
+  cursor: string | null;
+  started: boolean;
+}
+let head: Chain = { edge: 0, cursor: null, started: false };
+let tail: Chain = { edge: 0, cursor: null, started: false };
+/** The generation the chains belong to; a pump running across a reload stops using them. */
+let chainGeneration = 0;
+let wanted: [number, number] = [0, 0];
+let pumping = false;
+let detailRequest = 0;
+let followTimer: ReturnType<typeof setTimeout> | null = null;
+/** Holding j with the panel open should not send a request per row. */
+const FOLLOW_DELAY_MS = 120;
+
+const flip = (o: 'asc' | 'desc') => (o === 'asc' ? 'desc' : 'asc');
+const clampPage = (n: number) => Math.max(PAGE, Math.min(MAX_PAGE, n));
+
+/** The query for the engine: empty text fields mean "any". */
+export function toQuery(f: AnomalyFilter) {
+  return {
+    ...f,
+    ip: f.ip?.trim() || undefined,
+    endpoint: f.endpoint?.trim() || undefined,
+    q: f.q?.trim() || undefined,
+  };
+}
+
+export const useAnomalies = create<AnomaliesState>((set, get) => {
+  /** Fetches pages until the wanted range is loaded, one request at a time. */
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (true) {
+        const s = get();
+        if (!s.loaded || s.error || s.generation !== chainGeneration) return;
+        const start = Math.max(0, wanted[0]);
+        const end = Math.min(s.total - 1, wanted[1]);
+        let first = -1;
+        let last = -1;
+        for (let i = start; i <= end; i++) {
+          if (s.rows[i] !== undefined) continue;
+          if (first < 0) first = i;
+          last = i;
+        }
+        if (first < 0 || head.edge >= tail.edge) return;
+        const viaHead = last - head.edge + 1;
+        const viaTail = tail.edge - first;
+        const useHead = head.cursor !== null && (viaHead <= viaTail || (tail.started && tail.cursor === null));
+        const chain = useHead ? head : tail;
+        if (!useHead && tail.started && tail.cursor === null) return;
+        const generation = s.generation;
+        const limit = clampPage((useHead ? viaHead : viaTail) + PAGE / 2);
+        const query = toQuery(s.filter);
+        const page = await attempt('Loading anomalies', () =>
+          api().listAnomalies({
+            ...query,
+            order: useHead ? query.order : flip(query.order),
+            cursor: chain.cursor ?? undefined,
+            limit,
+          }),
+        );
+        if (get().generation !== generation || chainGeneration !== generation) continue;
+        if (!page) {
+          set({ error: 'A page of entries could not be loaded.' });
+          return;
+        }
+        const rows = get().rows.slice();
+        if (useHead) {
+          page.rows.forEach((r, k) => {
+            if (head.edge + k < rows.length) rows[head.edge + k] = r;
+          });
+          head = { edge: head.edge + page.rows.length, cursor: page.nextCursor, started: true };
+          if (page.nextCursor === null) head.edge = rows.length;
+        } else {
+          page.rows.forEach((r, k) => {
+            const i = tail.edge - 1 - k;
+            if (i >= 0) rows[i] = r;
+          });
+          tail = { edge: tail.edge - page.rows.length, cursor: page.nextCursor, started: true };
+          if (page.nextCursor === null) tail.edge = 0;
+        }
+        set({ rows });
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  const loadDetail = async (id: number) => {
+    const request = ++detailRequest;
+    set({ detail: { id, status: 'loading' } });
+    try {
+      const data = await api().getLog({ id });
+      if (request === detailRequest) set({ detail: { id, status: 'ready', data } });
+    } catch (err) {
+      // Shown inside the panel (with Retry) rather than as a notice.
+      if (request === detailRequest) set({ detail: { id, status: 'error', message: errorText(err) } });
+    }
+  };
+
+  return {
+    filter: DEFAULT_FILTER,
+    generation: 0,
+    rows: [],
+    total: 0,
+    loaded: false,
+    loading: false,
+    error: null,
+    fresh: 0,
+    stale: false,
+    selected: -1,
+    detail: null,
+    exporting: null,
+    setFilter: (patch) => {
+      set((s) => ({ filter: { ...s.filter, ...patch } }));
+      void get().reload();
+    },
+    replaceFilter: (filter) => {
+      set({ filter });
+      void get().reload();
+    },
+    reload: async () => {
+      const generation = get().generation + 1;
+      set({ generation, loading: true, error: null, fresh: 0, stale: false, selected: -1 });
+      const page = await attempt('Loading anomalies', () =>
+        api().listAnomalies({ ...toQuery(get().filter), limit: FIRST_PAGE }),
+      );
+      if (get().generation !== generation) return;
+      if (!page) {
+        set({ loading: false, loaded: true, error: 'The entries could not be loaded.', rows: [], total: 0 });
+        return;
+      }
+      const rows: (AnomalyRow | undefined)[] = new Array<AnomalyRow | undefined>(page.total);
+      page.rows.forEach((r, i) => (rows[i] = r));
+      head = { edge: page.nextCursor ? page.rows.length : page.total, cursor: page.nextCursor, started: true };
+      tail = { edge: page.total, cursor: null, started: false };
+      chainGeneration = generation;
+      set({ rows, total: page.total, loading: false, loaded: true, detail: null });
+      void pump();
+    },
+    ensureRange: (start, end) => {
+      wanted = [start, end];
+      void pump();
+    },
+    select: (index) => {
+      const { total, detail, rows } = get();
+      if (total === 0) return;
+      const selected = Math.max(0, Math.min(total - 1, index));
+      set({ selected });
+      // With the panel open, moving the selection shows the newly selected entry.
+      const row = rows[selected];
+      if (detail && row && row.id !== detail.id) {
+        detailRequest++;
+        set({ detail: { id: row.id, status: 'loading' } });
+        if (followTimer) clearTimeout(followTimer);
+        followTimer = setTimeout(() => {
+          followTimer = null;
+          if (get().detail?.id === row.id) void loadDetail(row.id);
+        }, FOLLOW_DELAY_MS);
+      }
+    },
+    open: (index) => {
+      const s = get();
+      const i = index ?? s.selected;
+      const row = s.rows[i];
+      if (!row) return;
+      set({ selected: i });
+      void loadDetail(row.id);
+    },
+    close: () => {
+      detailRequest++;
+      if (followTimer) clearTimeout(followTimer);
+      set({ detail: null });
+    },
+    retryDetail: () => {
+      const d = get().detail;
+      if (d) void loadDetail(d.id);
+    },
+    noteFresh: (n) => set((s) => ({ fresh: s.fresh + n })),
+    markStale: () => set({ stale: true }),
+  };
+});
+
+/** Selector: the row at an index (components re-render only when that row changes). */
+export const rowAt = (i: number) => (s: AnomaliesState) => s.rows[i];
+
+/** Starting the export navigates nowhere: the CSV is built in memory and handed to the browser. */
+export async function exportAnomaliesCsv(build: (rows: AnomalyRow[]) => string, fileName: string): Promise<void> {
+  const { filter, exporting } = useAnomalies.getState();
+  if (exporting) return;
+  const query = toQuery(filter);
+  const rows: AnomalyRow[] = [];
+  let cursor: string | undefined;
+  useAnomalies.setState({ exporting: { done: 0, total: useAnomalies.getState().total } });
+  try {
+    while (true) {
+      const page = await api().listAnomalies({ ...query, cursor, limit: MAX_PAGE });
+      rows.push(...page.rows);
+      useAnomalies.setState({ exporting: { done: rows.length, total: page.total } });
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const blob = new Blob([build(rows)], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = fileName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    // Revoke later: revoking at once can cancel the download in some engines.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    useApp.getState().notify('info', `Exported ${fmtInt(rows.length)} entries to ${fileName}`);
+  } catch (err) {
+    useApp.getState().notify('error', `Exporting CSV: ${errorText(err)}`);
+  } finally {
+    useAnomalies.setState({ exporting: null });
+  }
+}

@@ -1,49 +1,115 @@
 import { useEffect } from 'react';
+import { AnomalyFilters, RangeChip } from '../components/AnomalyFilters';
+import { anomaliesToCsv, exportFileName } from '../components/csv';
+import { DetailPanel } from '../components/DetailPanel';
 import { EmptyState } from '../components/EmptyState';
-import { fmtInt, fmtScore, fmtTime } from '../components/format';
-import { useAnomalies } from '../store/anomaliesStore';
+import { fmtInt } from '../components/format';
+import { VirtualTable } from '../components/VirtualTable';
+import { exportAnomaliesCsv, useAnomalies } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
 
-export function AnomaliesView() {
-  const { rows, total, loaded, reload } = useAnomalies();
+function ResultLine() {
+  const total = useAnomalies((s) => s.total);
+  const loading = useAnomalies((s) => s.loading);
+  const onlyFlagged = useAnomalies((s) => s.filter.onlyFlagged);
+  const fresh = useAnomalies((s) => s.fresh);
+  const exporting = useAnomalies((s) => s.exporting);
+  const reload = useAnomalies((s) => s.reload);
+  return (
+    <div className="result-line">
+      <span aria-live="polite" className="count">
+        {loading
+          ? 'Loading…'
+          : `${fmtInt(total)} ${onlyFlagged ? 'flagged' : 'scored'} ${total === 1 ? 'entry' : 'entries'}`}
+      </span>
+      <RangeChip />
+      {fresh > 0 ? (
+        <button className="link" onClick={() => void reload()}>
+          {fmtInt(fresh)} new flagged {fresh === 1 ? 'entry' : 'entries'}: show
+        </button>
+      ) : null}
+      <span className="spacer" />
+      {exporting ? (
+        <span className="muted" role="status">
+          Exporting {fmtInt(exporting.done)} / {fmtInt(exporting.total)}…
+        </span>
+      ) : null}
+      <button
+        disabled={exporting !== null || total === 0}
+        onClick={() => void exportAnomaliesCsv(anomaliesToCsv, exportFileName())}
+        title="Download every entry matching the filter as CSV"
+      >
+        Export CSV
+      </button>
+    </div>
+  );
+}
+
+function Results() {
+  const loaded = useAnomalies((s) => s.loaded);
+  const error = useAnomalies((s) => s.error);
+  const total = useAnomalies((s) => s.total);
+  const loading = useAnomalies((s) => s.loading);
+  const filtered = useAnomalies(
+    (s) =>
+      s.filter.from !== undefined ||
+      s.filter.to !== undefined ||
+      !!s.filter.ip ||
+      !!s.filter.endpoint ||
+      !!s.filter.q ||
+      s.filter.status !== undefined ||
+      s.filter.minVotes !== undefined ||
+      s.filter.model !== undefined,
+  );
+  const reload = useAnomalies((s) => s.reload);
   const go = useApp((s) => s.go);
-  useEffect(() => void reload(), [reload]);
-  if (!loaded) return <p className="muted">Loading…</p>;
-  if (rows.length === 0) {
+
+  if (error && total === 0) {
     return (
+      <div className="error-block" role="alert">
+        <strong>{error}</strong> <button onClick={() => void reload()}>Retry</button>
+      </div>
+    );
+  }
+  if (!loaded || (loading && total === 0)) {
+    return (
+      <div className="table-placeholder" role="status">
+        Loading…
+      </div>
+    );
+  }
+  if (total === 0) {
+    return filtered ? (
+      <EmptyState title="Nothing matches this filter">
+        <p>Widen the time range or clear a field above.</p>
+      </EmptyState>
+    ) : (
       <EmptyState title="No flagged entries">
         <p>Entries are flagged once a model is trained. Train one in Models, or add more data in Sources.</p>
         <button onClick={() => go('models')}>Go to Models</button>
       </EmptyState>
     );
   }
+  return <VirtualTable />;
+}
+
+export function AnomaliesView() {
+  const open = useAnomalies((s) => s.detail !== null);
+  useEffect(() => {
+    const s = useAnomalies.getState();
+    // Keep the list (and scroll position) across visits unless the scores changed meanwhile.
+    if ((!s.loaded && !s.loading) || s.stale) void s.reload();
+  }, []);
   return (
-    <section>
-      <p className="muted">{fmtInt(total)} flagged entries</p>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>IP</th>
-            <th>Endpoint</th>
-            <th>Status</th>
-            <th>Votes</th>
-            <th>Score</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id}>
-              <td>{fmtTime(r.tsMs)}</td>
-              <td>{r.ip}</td>
-              <td className="mono">{r.endpoint}</td>
-              <td>{r.status}</td>
-              <td>{r.votes}</td>
-              <td>{fmtScore(r.combinedScore)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <section className="anomalies">
+      <AnomalyFilters />
+      <ResultLine />
+      <div className={`split ${open ? 'with-detail' : ''}`}>
+        <div className="split-main">
+          <Results />
+        </div>
+        <DetailPanel />
+      </div>
     </section>
   );
 }

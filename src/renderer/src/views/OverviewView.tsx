@@ -1,15 +1,263 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
 import { EmptyState } from '../components/EmptyState';
-import { fmtInt, fmtTime } from '../components/format';
+import { fmtInt, fmtPct, fmtRate, fmtRelative, fmtScore, fmtTime } from '../components/format';
+import { TimelineChart } from '../components/TimelineChart';
+import { useAnomalies } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
+import { selectLiveModel, useModels } from '../store/modelsStore';
 import { useOverview } from '../store/overviewStore';
+import { useUtc } from '../store/prefsStore';
+import { useSources } from '../store/sourcesStore';
+
+function Card({ label, value, note }: { label: string; value: string; note?: string }) {
+  return (
+    <div className="card">
+      <span className="label">{label}</span>
+      <strong>{value}</strong>
+      <span className="muted small">{note ?? '\u00a0'}</span>
+    </div>
+  );
+}
+
+/** "2024-03-01 08:00–14:00", or two dates when the data spans several days. */
+function spanText(from: number | null, to: number | null, utc: boolean): string {
+  if (from === null || to === null) return '\u00a0';
+  const a = fmtTime(from, utc);
+  const b = fmtTime(to, utc);
+  return a.slice(0, 10) === b.slice(0, 10)
+    ? `${a.slice(0, 10)} ${a.slice(11, 16)}–${b.slice(11, 16)}`
+    : `${a.slice(0, 10)} – ${b.slice(0, 10)}`;
+}
+
+function Counts() {
+  const data = useOverview((s) => s.data);
+  const utc = useUtc();
+  if (!data) return null;
+  return (
+    <section className="cards" aria-label="Counts">
+      <Card label="Entries" value={fmtInt(data.logs)} note={spanText(data.firstTsMs, data.lastTsMs, utc)} />
+      <Card
+        label="Flagged"
+        value={fmtInt(data.flagged)}
+        note={
+          data.scored ? `${fmtPct(data.flagged / data.scored)} of ${fmtInt(data.scored)} scored` : 'nothing scored yet'
+        }
+      />
+      <Card label="Sources" value={fmtInt(data.sources)} />
+      <Card label="Parse errors" value={fmtInt(data.parseErrors)} />
+    </section>
+  );
+}
+
+function Timeline() {
+  const timeline = useOverview((s) => s.timeline);
+  const go = useApp((s) => s.go);
+  // Brushing a period lists its flagged entries.
+  const onRange = useCallback(
+    (from: number, to: number) => {
+      useAnomalies.getState().setFilter({ from, to });
+      go('anomalies');
+    },
+    [go],
+  );
+  return (
+    <section className="panel" aria-labelledby="timeline-title">
+      <div className="panel-head">
+        <h3 id="timeline-title">Entries over time</h3>
+        <span className="muted small">Drag across the chart to list the flagged entries of that period</span>
+      </div>
+      {!timeline ? (
+        <div className="chart-placeholder" style={{ height: 230 }} role="status">
+          Loading…
+        </div>
+      ) : timeline.points.length === 0 ? (
+        <div className="chart-placeholder" style={{ height: 230 }}>
+          No entries in range
+        </div>
+      ) : (
+        <TimelineChart timeline={timeline} onRange={onRange} />
+      )}
+    </section>
+  );
+}
+
+function LiveModel() {
+  const liveVersion = useOverview((s) => s.data?.liveModel ?? null);
+  const nextRunAt = useOverview((s) => s.data?.nextRunAt ?? null);
+  const live = useModels(selectLiveModel);
+  const modelsNext = useModels((s) => s.data?.nextRunAt ?? null);
+  const go = useApp((s) => s.go);
+  const utc = useUtc();
+  const next = nextRunAt ?? modelsNext;
+  const version = live?.version ?? liveVersion;
+  return (
+    <section className="panel" aria-labelledby="model-title">
+      <h3 id="model-title">Live model</h3>
+      {version === null ? (
+        <div className="panel-empty">
+          <p>No live model: new entries are not scored until one is trained.</p>
+          <button onClick={() => go('models')}>Go to Models</button>
+        </div>
+      ) : (
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd>{version}</dd>
+          <dt>Trained</dt>
+          <dd>
+            {live ? (
+              <>
+                {fmtTime(live.createdAt, utc)} <span className="muted">({fmtRelative(live.createdAt)})</span>
+              </>
+            ) : (
+              '—'
+            )}
+          </dd>
+          <dt>Training rows</dt>
+          <dd>{live ? fmtInt(live.rows) : '—'}</dd>
+          <dt>Models</dt>
+          <dd>{live ? live.config.models.join(', ') : '—'}</dd>
+        </dl>
+      )}
+      <p className="muted small">
+        Next scheduled run: {next ? `${fmtTime(next, utc)} (${fmtRelative(next)})` : 'not scheduled'}
+      </p>
+    </section>
+  );
+}
+
+function SourcesSummary() {
+  const sources = useSources((s) => s.sources);
+  const rates = useSources((s) => s.rates);
+  const top = sources.filter((s) => s.parentId === null);
+  return (
+    <section className="panel" aria-labelledby="sources-title">
+      <h3 id="sources-title">Sources and ingest</h3>
+      {top.length === 0 ? (
+        <p className="muted">No sources yet.</p>
+      ) : (
+        <table className="mini wide">
+          <thead>
+            <tr>
+              <th scope="col">Source</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Lines
+              </th>
+              <th scope="col" className="num">
+                Rate
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {top.slice(0, 8).map((s) => (
+              <tr key={s.id}>
+                <td className="mono ellipsis" title={s.path}>
+                  {s.path}
+                </td>
+                <td>
+                  <span className={`badge st-${s.status}`}>{s.status}</span>
+                </td>
+                <td className="num">{fmtInt(s.lines)}</td>
+                <td className="num">{s.status === 'ingesting' ? fmtRate(rates[s.id] ?? 0) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+const NO_IPS: { ip: string; flagged: number }[] = [];
+
+function TopIps() {
+  // A constant fallback: a fresh [] per call would make the selector's result never stable.
+  const topIps = useOverview((s) => s.data?.topIps ?? NO_IPS);
+  const go = useApp((s) => s.go);
+  const peak = Math.max(1, ...topIps.map((t) => t.flagged));
+  return (
+    <section className="panel" aria-labelledby="ips-title">
+      <h3 id="ips-title">Top IPs by flagged entries</h3>
+      {topIps.length === 0 ? (
+        <p className="muted">No flagged entries yet.</p>
+      ) : (
+        <ol className="bars">
+          {topIps.map((t) => (
+            <li key={t.ip}>
+              <button
+                className="bar-row"
+                title={`List the flagged entries of ${t.ip}`}
+                onClick={() => {
+                  useAnomalies.getState().setFilter({ ip: t.ip });
+                  go('anomalies');
+                }}
+              >
+                <span className="mono">{t.ip}</span>
+                <span className="bar" aria-hidden="true">
+                  <span style={{ width: `${(t.flagged / peak) * 100}%` }} />
+                </span>
+                <span className="num">{fmtInt(t.flagged)}</span>
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function LiveAnomalies() {
+  const live = useOverview((s) => s.live);
+  const utc = useUtc();
+  return (
+    <section className="panel" aria-labelledby="live-title">
+      <h3 id="live-title">Arriving live</h3>
+      {live.length === 0 ? (
+        <p className="muted">
+          Nothing new since this window opened. Entries scored live (watched files, the detect API) appear here.
+        </p>
+      ) : (
+        <ul className="live" aria-live="polite">
+          {live.slice(0, 10).map((r) => (
+            <li key={r.id}>
+              <span className="mono muted">{fmtTime(r.tsMs, utc).slice(11)}</span>
+              <span className="mono">{r.ip}</span>
+              <span className="mono ellipsis" title={r.endpoint}>
+                {r.endpoint}
+              </span>
+              <span className="num">{fmtScore(r.combinedScore)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
 
 export function OverviewView() {
-  const { data, refresh } = useOverview();
+  const hasData = useOverview((s) => s.data !== null);
+  const empty = useOverview((s) => s.data?.logs === 0);
+  const failed = useOverview((s) => s.failed);
+  const refresh = useOverview((s) => s.refresh);
   const go = useApp((s) => s.go);
-  useEffect(() => void refresh(), [refresh]);
-  if (!data) return <p className="muted">Loading…</p>;
-  if (data.logs === 0) {
+  useEffect(() => {
+    void refresh();
+    void useModels.getState().refresh();
+    void useSources.getState().refresh();
+  }, [refresh]);
+
+  if (!hasData) {
+    return failed ? (
+      <div className="error-block" role="alert">
+        <strong>The overview could not be loaded.</strong> <button onClick={() => void refresh()}>Retry</button>
+      </div>
+    ) : (
+      <p className="muted loading-line" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (empty) {
     return (
       <EmptyState title="No log entries yet">
         <p>Add a log file or folder in Sources, drop a file onto the window, or generate sample data.</p>
@@ -18,33 +266,17 @@ export function OverviewView() {
     );
   }
   return (
-    <section className="cards">
-      <div className="card">
-        <span className="label">Entries</span>
-        <strong>{fmtInt(data.logs)}</strong>
+    <div className="overview">
+      <Counts />
+      <Timeline />
+      <div className="columns">
+        <LiveModel />
+        <SourcesSummary />
       </div>
-      <div className="card">
-        <span className="label">Sources</span>
-        <strong>{fmtInt(data.sources)}</strong>
+      <div className="columns">
+        <TopIps />
+        <LiveAnomalies />
       </div>
-      <div className="card">
-        <span className="label">Flagged</span>
-        <strong>{fmtInt(data.flagged)}</strong>
-      </div>
-      <div className="card">
-        <span className="label">Parse errors</span>
-        <strong>{fmtInt(data.parseErrors)}</strong>
-      </div>
-      <div className="card wide">
-        <span className="label">Time range</span>
-        <strong>
-          {fmtTime(data.firstTsMs)} – {fmtTime(data.lastTsMs)}
-        </strong>
-      </div>
-      <div className="card wide">
-        <span className="label">Live model</span>
-        <strong>{data.liveModel === null ? 'none yet: train one in Models' : `version ${data.liveModel}`}</strong>
-      </div>
-    </section>
+    </div>
   );
 }

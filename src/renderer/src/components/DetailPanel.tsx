@@ -1,0 +1,265 @@
+import { useEffect, useRef } from 'react';
+import { formatDuration } from '../../../shared/duration';
+import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
+import { useAnomalies } from '../store/anomaliesStore';
+import { useUtc } from '../store/prefsStore';
+import { fmtInt, fmtScore, fmtTime } from './format';
+import { NeighboursChart } from './NeighboursChart';
+
+const FEATURE_LABELS: Record<string, string> = {
+  request_count: 'Requests in window',
+  client_error_count: 'Client errors (4xx)',
+  server_error_count: 'Server errors (5xx)',
+};
+
+const ordinal = new Intl.PluralRules(undefined, { type: 'ordinal' });
+const SUFFIX: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
+/** Percentiles come on a 0–100 scale: 97.3 → "97th". */
+const fmtPercentile = (p: number) => {
+  const n = Math.floor(p);
+  return `${n}${SUFFIX[ordinal.select(n)] ?? 'th'}`;
+};
+
+/** Plain-language reasons: which models voted, and which features stand out against training. */
+export function explain(d: LogDetail): string[] {
+  const reasons: string[] = [];
+  if (d.score) {
+    const models = Object.entries(d.score.models);
+    const voters = models.filter(([, m]) => m?.vote).map(([name]) => name);
+    reasons.push(
+      voters.length
+        ? `${voters.length} of ${models.length} models flagged it (${voters.join(', ')})`
+        : `None of the ${models.length} models flagged it`,
+    );
+  }
+  if (d.features && d.featurePercentiles) {
+    for (const [name, p] of Object.entries(d.featurePercentiles)) {
+      const value = (d.features as Record<string, number>)[name];
+      if (p >= 95 && value !== undefined)
+        reasons.push(
+          `${FEATURE_LABELS[name] ?? name}: ${fmtInt(value)}, at the ${fmtPercentile(p)} percentile of training`,
+        );
+    }
+  }
+  return reasons;
+}
+
+function Summary({ row, detail }: { row?: AnomalyRow; detail?: LogDetail }) {
+  const utc = useUtc();
+  const src = detail ?? row;
+  if (!src) return null;
+  return (
+    <dl className="facts">
+      <dt>Time</dt>
+      <dd className="mono">{fmtTime(src.tsMs, utc)}</dd>
+      <dt>IP</dt>
+      <dd className="mono">{src.ip}</dd>
+      <dt>Request</dt>
+      <dd className="mono break">
+        {src.method ? `${src.method} ` : ''}
+        {src.endpoint}
+      </dd>
+      <dt>Status</dt>
+      <dd>{src.status}</dd>
+      {detail ? (
+        <>
+          <dt>Bytes</dt>
+          <dd>{fmtInt(detail.bytes)}</dd>
+          <dt>User agent</dt>
+          <dd className="mono break">{detail.userAgent ?? '—'}</dd>
+          {detail.label ? (
+            <>
+              <dt>Sample label</dt>
+              <dd>{detail.label}</dd>
+            </>
+          ) : null}
+        </>
+      ) : null}
+    </dl>
+  );
+}
+
+function Features({ d }: { d: LogDetail }) {
+  if (!d.features) return <p className="muted">No features computed for this entry yet.</p>;
+  const { windowMs, ...values } = d.features;
+  return (
+    <table className="mini">
+      <caption>
+        Features over a {formatDuration(windowMs)} window, with their percentile among the training entries
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Feature</th>
+          <th scope="col" className="num">
+            Value
+          </th>
+          <th scope="col">Training percentile</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Object.entries(values).map(([name, value]) => {
+          const p = d.featurePercentiles?.[name];
+          return (
+            <tr key={name}>
+              <th scope="row">{FEATURE_LABELS[name] ?? name}</th>
+              <td className="num">{fmtInt(value)}</td>
+              <td>
+                {p === undefined ? (
+                  '—'
+                ) : (
+                  <span className="pct">
+                    <span className="bar" aria-hidden="true">
+                      <span className={p >= 95 ? 'hot' : ''} style={{ width: `${Math.min(100, p)}%` }} />
+                    </span>
+                    {fmtPercentile(p)}
+                  </span>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Models({ d }: { d: LogDetail }) {
+  if (!d.score) return <p className="muted">This entry has not been scored yet.</p>;
+  return (
+    <table className="mini">
+      <caption>
+        Model version {d.score.modelVersion}: {d.score.votes} vote{d.score.votes === 1 ? '' : 's'}, combined score{' '}
+        {fmtScore(d.score.combinedScore)}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Model</th>
+          <th scope="col" className="num">
+            Score
+          </th>
+          <th scope="col" className="num">
+            Threshold
+          </th>
+          <th scope="col">Vote</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Object.entries(d.score.models).map(([name, m]) =>
+          m ? (
+            <tr key={name}>
+              <th scope="row">{name}</th>
+              <td className={`num ${m.score > m.threshold ? 'over' : ''}`}>{fmtScore(m.score)}</td>
+              <td className="num">{fmtScore(m.threshold)}</td>
+              <td>{m.vote ? <span className="badge flag">anomaly</span> : <span className="badge">normal</span>}</td>
+            </tr>
+          ) : null,
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+function Loaded({ d }: { d: LogDetail }) {
+  const reasons = explain(d);
+  // The engine may list the entry among its own neighbours; count the others only.
+  const others = d.neighbours.filter((n) => n.id !== d.id).length;
+  return (
+    <>
+      {d.score ? (
+        <div className={`verdict ${d.score.isAnomaly ? 'flag' : ''}`}>
+          <strong>{d.score.isAnomaly ? 'Flagged as an anomaly' : 'Not flagged'}</strong>
+          <ul>
+            {reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <section aria-labelledby="raw-title">
+        <h4 id="raw-title">Raw line</h4>
+        {/* Text only: log lines are attacker-controlled and must never become markup. */}
+        <pre className="raw">{d.raw ?? '(not kept)'}</pre>
+        <p className="muted mono small">
+          {d.source.path}:{d.lineNo}
+        </p>
+      </section>
+      <section aria-label="Request">
+        <Summary detail={d} />
+      </section>
+      <section aria-labelledby="features-title">
+        <h4 id="features-title">Features</h4>
+        <Features d={d} />
+      </section>
+      <section aria-labelledby="models-title">
+        <h4 id="models-title">Models</h4>
+        <Models d={d} />
+      </section>
+      <section aria-labelledby="neighbours-title">
+        <h4 id="neighbours-title">
+          {d.ip} inside the window ({fmtInt(others)} other {others === 1 ? 'entry' : 'entries'})
+        </h4>
+        {others ? (
+          <NeighboursChart detail={d} />
+        ) : (
+          <p className="muted">No other entries of this IP inside the window.</p>
+        )}
+      </section>
+    </>
+  );
+}
+
+/** One entry in depth (getLog). Escape closes it; j/k in the table move to the next entry. */
+export function DetailPanel() {
+  const detail = useAnomalies((s) => s.detail);
+  const row = useAnomalies((s) => (s.selected >= 0 ? s.rows[s.selected] : undefined));
+  const close = useAnomalies((s) => s.close);
+  const retry = useAnomalies((s) => s.retryDetail);
+  const body = useRef<HTMLDivElement>(null);
+  const id = detail?.id;
+
+  // A newly opened entry starts at its top, not where the previous one was scrolled to.
+  useEffect(() => {
+    body.current?.scrollTo({ top: 0 });
+  }, [id]);
+
+  if (!detail) return null;
+  const listRow = row && row.id === detail.id ? row : undefined;
+  return (
+    <aside className="detail" aria-label="Entry details" aria-busy={detail.status === 'loading'}>
+      <header>
+        <h3 aria-live="polite">Entry {fmtInt(detail.id)}</h3>
+        <button className="icon" aria-label="Close details" title="Close (Escape)" onClick={close}>
+          ×
+        </button>
+      </header>
+      <div className="detail-body" ref={body}>
+        {detail.status === 'loading' ? (
+          <>
+            <Summary row={listRow} />
+            <div className="loading-block" role="status">
+              Loading details…
+            </div>
+          </>
+        ) : detail.status === 'error' ? (
+          <>
+            <div className="error-block" role="alert">
+              <strong>Details unavailable</strong>
+              <p>{detail.message}</p>
+              <button onClick={retry}>Retry</button>
+            </div>
+            <Summary row={listRow} />
+            {listRow ? (
+              <p className="muted">
+                {listRow.votes} vote{listRow.votes === 1 ? '' : 's'}, combined score {fmtScore(listRow.combinedScore)}
+                {listRow.isAnomaly ? ' (flagged)' : ''}
+              </p>
+            ) : null}
+          </>
+        ) : (
+          <Loaded d={detail.data} />
+        )}
+      </div>
+      <p className="detail-keys muted small">j / k: next / previous entry · Esc: close</p>
+    </aside>
+  );
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../harness';
+import { byScoreDesc, ipOf } from '../seed';
+import { fmt, openView, seededApp, unexpectedErrors, type SeededApp } from './app';
+
+describe('Overview, Sources and Models (seeded)', () => {
+  let app: SeededApp;
+  beforeAll(async () => {
+    app = await seededApp({ rows: 3000, xss: true });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('draws the timeline and lists the top IPs', async () => {
+    const { page, errors } = await openView(app, 'overview');
+    await page.locator('.timeline canvas').first().waitFor();
+    const box = await page.locator('.timeline canvas').first().boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    await page.getByText(fmt.format(app.seeded.logs.length), { exact: true }).waitFor();
+    await page.getByText(fmt.format(app.seeded.flagged.length), { exact: true }).waitFor();
+    // The bursting IPs lead the list.
+    const top = await page
+      .getByRole('list')
+      .filter({ has: page.getByRole('button', { name: /^10\.0\.0\./ }) })
+      .first()
+      .getByRole('button')
+      .first()
+      .textContent();
+    expect([ipOf(1), ipOf(2), ipOf(3)].some((ip) => top?.startsWith(ip))).toBe(true);
+    await screenshot(page, 'overview');
+    expect(unexpectedErrors(errors)).toEqual([]);
+    await page.close();
+  });
+
+  it('brushing a period on the timeline filters the Anomalies view to it', async () => {
+    const { page } = await openView(app, 'overview');
+    const over = page.locator('.timeline .u-over');
+    await over.waitFor();
+    const b = (await over.boundingBox())!;
+    await page.mouse.move(b.x + b.width * 0.3, b.y + b.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width * 0.5, b.y + b.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.getByRole('heading', { name: 'Anomalies', level: 2 }).waitFor();
+    await page.getByLabel('Time range filter').waitFor();
+    const grid = page.getByRole('grid', { name: 'Scored entries' });
+    await grid.locator('[role="row"][aria-rowindex="2"]').waitFor();
+    const count = Number(await grid.getAttribute('aria-rowcount')) - 1;
+    // A fifth of the period holds one of the six attack bursts: some of the flagged entries, not all.
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(app.seeded.flagged.length * 0.5);
+    await page.getByRole('button', { name: 'Remove the time range' }).click();
+    await page.getByText(`${fmt.format(app.seeded.flagged.length)} flagged entries`).waitFor();
+    await page.close();
+  });
+
+  it('shows sources with progress and expandable parse errors', async () => {
+    const { page, errors } = await openView(app, 'sources');
+    await page.getByRole('cell', { name: '/var/log/nginx/access.log' }).waitFor();
+    await page.getByRole('button', { name: /3 parse errors in api\.jsonl: show/ }).click();
+    await page.getByText('not valid JSON').first().waitFor();
+    expect(await page.getByLabel('Rows').inputValue()).toBe('300000');
+    await screenshot(page, 'sources');
+    expect(unexpectedErrors(errors)).toEqual([]);
+    await page.close();
+  });
+
+  it('says when no model is trained yet, with Train now and Reload', async () => {
+    const { page, errors } = await openView(app, 'models');
+    // The seeded versions exist; this test pins the empty state to check how it reads.
+    await page.route(/\/models(\?|$)/, (route) =>
+      route.fulfill({ json: { live: null, training: false, nextRunAt: null, versions: [] } }),
+    );
+    await page.reload();
+    await page.getByText('No model trained yet').waitFor();
+    expect(await page.getByRole('button', { name: 'Train now' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Reload' }).waitFor();
+    await page.getByRole('heading', { name: 'Schedule' }).waitFor();
+    expect(unexpectedErrors(errors)).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the model versions with rows, thresholds, training time, recall and precision', async () => {
+    const { page } = await openView(app, 'models');
+    // Seeded versions have no parameters, so the engine may not make one live: match either way.
+    const newest = page.getByRole('row', { name: /^2\b/ });
+    await newest.waitFor();
+    const cells = await newest.getByRole('cell').allTextContents();
+    expect(cells).toContain(fmt.format(app.seeded.logs.length));
+    expect(cells).toContain('92%');
+    expect(cells).toContain('81%');
+    expect(cells).toContain('0.600');
+    await page.getByRole('row', { name: /^1\b/ }).waitFor();
+    await screenshot(page, 'models');
+    await page.close();
+  });
+
+  it('renders in the dark theme', async () => {
+    const { page } = await openView(app, 'overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('.timeline canvas').first().waitFor();
+    const bg = await page.evaluate('getComputedStyle(document.body).backgroundColor');
+    expect(bg).toBe('rgb(19, 22, 28)');
+    await screenshot(page, 'overview-dark');
+    await page.keyboard.press('Alt+2');
+    const first = [...app.seeded.flagged].sort(byScoreDesc)[2];
+    await page.locator(`[role="row"][data-id="${first.id}"]`).click();
+    await page.getByRole('complementary', { name: 'Entry details' }).getByText('Raw line').waitFor();
+    await screenshot(page, 'anomalies-dark');
+    await page.close();
+  });
+});
