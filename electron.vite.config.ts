@@ -7,11 +7,14 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        // The benchmarks drive Chromium; playwright-core stays a dev dependency loaded at run time.
+        external: ['playwright-core'],
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
           mlWorker: resolve(__dirname, 'src/main/models/mlWorker.ts'),
           bench: resolve(__dirname, 'bench/index.ts'),
+          soak: resolve(__dirname, 'bench/soak.ts'),
         },
       },
     },

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { benchFeatures } from './features';
+import { benchFirstPaint } from './firstPaint';
 import { benchIngest } from './ingest';
 import { benchMl } from './ml';
 import { benchParse } from './parse';
@@ -17,6 +18,7 @@ const SECTIONS: Record<string, Section> = {
   ingest_1m: () => benchIngest(1_000_000),
   features: benchFeatures,
   ml: benchMl,
+  ui_first_paint_1m: () => benchFirstPaint(1_000_000),
 };
 
 async function main(): Promise<void> {
