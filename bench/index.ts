@@ -8,6 +8,7 @@ import { benchFeatures } from './features';
 import { benchFirstPaint } from './firstPaint';
 import { benchIngest } from './ingest';
 import { benchMl } from './ml';
+import { benchModels } from './models';
 import { benchParse } from './parse';
 
 type Section = () => Promise<Record<string, number>>;
@@ -18,6 +19,7 @@ const SECTIONS: Record<string, Section> = {
   ingest_1m: () => benchIngest(1_000_000),
   features: benchFeatures,
   ml: benchMl,
+  models: benchModels,
   ui_first_paint_1m: () => benchFirstPaint(1_000_000),
 };
 

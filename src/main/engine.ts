@@ -185,7 +185,7 @@ export class Engine {
       this.detector.resetWindow();
       await this.features.recomputeAll();
       if (this.models.liveVersion !== null || this.db.prepare('SELECT 1 FROM logs LIMIT 1').get()) {
-        await this.models.train('window changed');
+        await this.models.trainWhenIdle('window changed');
       }
     } catch (err) {
       this.logger.error({ err }, 'applying the new window failed');

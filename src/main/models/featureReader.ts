@@ -42,6 +42,14 @@ export function readSpan(db: Db, fromMs: number, toMs: number): FeatureRows {
   return collect(stmt.raw().iterate(fromMs, toMs) as Iterable<unknown[]>);
 }
 
+/** Rows whose timestamp lies outside [fromMs, toMs] (two index range scans; usually none). */
+export function readOutside(db: Db, fromMs: number, toMs: number): FeatureRows {
+  const join = `${SELECT} JOIN logs l ON l.id = f.log_id`;
+  // UNION ALL, not OR: each half uses the ts_ms index, an OR would scan every feature row.
+  const stmt = db.prepare(`SELECT * FROM (${join} WHERE l.ts_ms < ? UNION ALL ${join} WHERE l.ts_ms > ?) ORDER BY 1`);
+  return collect(stmt.raw().iterate(fromMs, toMs) as Iterable<unknown[]>);
+}
+
 /** Rows with ids in [firstId, lastId] that have features. */
 export function readIds(db: Db, firstId: number, lastId: number): FeatureRows {
   const stmt = db.prepare(`${SELECT} WHERE f.log_id >= ? AND f.log_id <= ? ORDER BY f.log_id`);

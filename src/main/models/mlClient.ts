@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ModelVersion } from '../../shared/schemas/analysis';
 import type { ExplainResult, ScoreArrays, TrainOptions, WorkerReply, WorkerRequest } from './protocol';
 
 type Pending = {
@@ -10,9 +11,12 @@ type Pending = {
 /** Requests without their correlation id (added by `call`). */
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+type Reply<K extends WorkerReply['op']> = Extract<WorkerReply, { op: K }>;
+
 /**
  * Main-thread handle of one ML worker: request/response by id, progress callbacks, and a
- * restart if the worker dies (the pending calls fail with the reason instead of hanging).
+ * restart if the worker dies (the pending calls fail with the reason instead of hanging, and
+ * `onRestart` lets the owner put state such as the live model back).
  */
 export class MlClient {
   private worker: Worker;
@@ -23,6 +27,7 @@ export class MlClient {
   constructor(
     private readonly file: string,
     private readonly name: string,
+    private readonly onRestart?: () => void,
   ) {
     this.worker = this.spawn();
   }
@@ -34,6 +39,7 @@ export class MlClient {
       if (!p) return;
       if (r.op === 'progress') return p.onProgress?.(r.fraction, r.stage);
       this.pending.delete(r.id);
+      if (this.pending.size === 0) w.unref();
       if (r.op === 'error') p.reject(new Error(r.message));
       else p.resolve(r);
     });
@@ -42,6 +48,7 @@ export class MlClient {
       if (this.closed) return;
       this.failAll(new Error(`the ${this.name} worker stopped (exit code ${code})`));
       this.worker = this.spawn();
+      this.onRestart?.();
     });
     w.unref();
     return w;
@@ -50,12 +57,16 @@ export class MlClient {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.worker.unref();
   }
 
   private call(req: Request, transfer: ArrayBuffer[] = [], onProgress?: Pending['onProgress']): Promise<WorkerReply> {
     if (this.closed) return Promise.reject(new Error('the ML worker is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      // An idle worker does not keep the process alive, a busy one does: a headless start
+      // awaiting the live model's load must not see Node exit under it for want of handles.
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ ...req, id }, transfer);
     });
@@ -64,32 +75,45 @@ export class MlClient {
   async train(
     args: { dbPath: string; spanStartMs: number; spanEndMs: number; options: TrainOptions },
     onProgress?: Pending['onProgress'],
-  ): Promise<Extract<WorkerReply, { op: 'trained' }>> {
-    return (await this.call({ op: 'train', ...args }, [], onProgress)) as Extract<WorkerReply, { op: 'trained' }>;
+  ): Promise<Reply<'trained'>> {
+    return (await this.call({ op: 'train', ...args }, [], onProgress)) as Reply<'trained'>;
   }
 
-  async load(version: number, params: Uint8Array): Promise<void> {
+  /** Makes `version` the worker's live model; rejects (keeping the old one) when it cannot be decoded. */
+  async load(version: number, params: Uint8Array): Promise<{ ms: number }> {
     // A copy is transferred: the caller's buffer (a row read from SQLite) stays valid.
     const copy = new Uint8Array(params);
-    await this.call({ op: 'load', version, params: copy }, [copy.buffer as ArrayBuffer]);
+    const r = (await this.call({ op: 'load', version, params: copy }, [copy.buffer as ArrayBuffer])) as Reply<'loaded'>;
+    return { ms: r.ms };
   }
 
-  async scoreRows(features: Float64Array, rows: number): Promise<{ version: number; scored: ScoreArrays }> {
-    const r = (await this.call({ op: 'scoreRows', features, rows })) as Extract<WorkerReply, { op: 'scores' }>;
-    return { version: r.version, scored: r.scored };
+  async scoreRows(features: Float64Array, rows: number): Promise<{ version: number; scored: ScoreArrays; ms: number }> {
+    const r = (await this.call({ op: 'scoreRows', features, rows })) as Reply<'scores'>;
+    return { version: r.version, scored: r.scored, ms: r.ms };
   }
 
-  async scoreRange(dbPath: string, firstId: number, lastId: number): Promise<{ version: number; scored: ScoreArrays }> {
-    const r = (await this.call({ op: 'scoreRange', dbPath, firstId, lastId })) as Extract<
-      WorkerReply,
-      { op: 'scores' }
-    >;
-    return { version: r.version, scored: r.scored };
+  async scoreRange(
+    dbPath: string,
+    firstId: number,
+    lastId: number,
+  ): Promise<{ version: number; scored: ScoreArrays; ms: number }> {
+    const r = (await this.call({ op: 'scoreRange', dbPath, firstId, lastId })) as Reply<'scores'>;
+    return { version: r.version, scored: r.scored, ms: r.ms };
   }
 
   async explain(row: number[]): Promise<{ version: number; result: ExplainResult }> {
-    const r = (await this.call({ op: 'explain', row })) as Extract<WorkerReply, { op: 'explained' }>;
+    const r = (await this.call({ op: 'explain', row })) as Reply<'explained'>;
     return { version: r.version, result: r.result };
+  }
+
+  /** Drops the worker's live model (after the requests already queued have used it). */
+  async unload(): Promise<void> {
+    await this.call({ op: 'unload' });
+  }
+
+  /** Recall and precision against the sample labels, computed on the worker's own connection. */
+  async quality(dbPath: string): Promise<ModelVersion['metrics']> {
+    return ((await this.call({ op: 'quality', dbPath })) as Reply<'quality'>).metrics;
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,12 @@
 import { ApiError } from '../../shared/api';
 import type { AppConfig } from '../../shared/config';
-import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
+import { anomalyRowsByIds } from '../queries/anomalies';
 import { MlClient } from './mlClient';
 import type { ExplainResult, ScoreArrays } from './protocol';
-import { sampleQuality } from './quality';
 import { ModelRegistry } from './registry';
 import { ScoreWriter } from './scoreWriter';
 
@@ -25,26 +24,51 @@ export interface ModelServiceDeps {
 
 /** Flagged rows announced per batch of new entries; the UI fetches the rest on demand. */
 const MAX_EVENT_ROWS = 200;
+/**
+ * New entries are scored in id slices of this size, so a detection queued behind a big batch
+ * (a 300,000-line file) waits for one slice (~50 ms in the scorer), not for the whole batch.
+ */
+const SCORE_SLICE = 25_000;
 
 /**
  * The model lifecycle: training in the trainer worker, versions in the registry, the live
- * model in the scorer worker (swapped by message order, so in-flight detections finish on the
- * old one), scores for every entry after a training and for new entries as they arrive.
+ * model in a scorer worker (two of them, for the swap), scores for every entry after a
+ * training and for new entries as they arrive.
+ *
+ * A training run, in order: features current → fit and score every entry (trainer worker) →
+ * parameters stored (row still 'training') → scores written in short transactions → quality →
+ * row 'complete' → swap (see `swap`): a detection sent before the swap finishes on the old
+ * model, one sent after it uses the new one, none fails and none waits for the new model to
+ * load. A kill before 'complete' leaves the previous version live and the run is redone at the
+ * next start; after it, the new version is complete with all its scores.
  */
 export class ModelService {
   readonly registry: ModelRegistry;
   private readonly writer: ScoreWriter;
   private readonly trainer: MlClient;
-  private readonly scorer: MlClient;
+  /** Two scorers: the active one answers, the standby decodes the next version meanwhile. */
+  private readonly scorers: [MlClient, MlClient];
+  private active = 0;
+  private swapping: Promise<void> = Promise.resolve();
   private live: number | null = null;
   private running: Promise<number> | null = null;
+  private queued: Promise<number> | null = null;
   private scoring: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly deps: ModelServiceDeps) {
     this.registry = new ModelRegistry(deps.db);
     this.writer = new ScoreWriter(deps.db, deps.gate);
     this.trainer = new MlClient(deps.workerFile, 'trainer');
-    this.scorer = new MlClient(deps.workerFile, 'scorer');
+    this.scorers = [
+      new MlClient(deps.workerFile, 'scorer-a', () => this.scorerRestarted(0)),
+      new MlClient(deps.workerFile, 'scorer-b', () => this.scorerRestarted(1)),
+    ];
+  }
+
+  /** The scorer that answers now. */
+  private get scorer(): MlClient {
+    return this.scorers[this.active];
   }
 
   get liveVersion(): number | null {
@@ -58,54 +82,89 @@ export class ModelService {
   /** Loads the newest usable version. Returns true when a run was interrupted and should be redone. */
   async start(): Promise<boolean> {
     const interrupted = this.registry.markInterrupted() > 0;
-    await this.reload().catch((err: Error) => this.deps.logger.warn({ err }, 'no model loaded at start'));
+    if (this.registry.completeVersions().length > 0) {
+      await this.reload().catch((err: Error) => this.deps.logger.error({ err }, 'no model could be loaded at start'));
+    }
     return interrupted;
   }
 
   async close(): Promise<void> {
+    await this.queued?.catch(() => undefined);
     await this.running?.catch(() => undefined);
     await this.scoring;
-    await Promise.all([this.trainer.close(), this.scorer.close()]);
+    this.closed = true;
+    await Promise.all([this.trainer.close(), ...this.scorers.map((s) => s.close())]);
   }
 
   /**
    * Makes the newest complete version live. A version that cannot be loaded (corrupt or
-   * unreadable parameters) is skipped with a logged error and the previous one is tried.
+   * unreadable parameters) is skipped with a logged error, noted on its row, and the previous
+   * one is tried; the scorer keeps its current model until a load succeeds.
    */
   async reload(): Promise<number> {
     for (const version of this.registry.completeVersions()) {
-      const params = this.registry.params(version);
       try {
-        if (!params) throw new Error('no parameters stored');
-        await this.scorer.load(version, params);
-        if (this.live !== version) {
-          this.live = version;
-          this.deps.events.emit({ type: 'model-swapped', version });
-        }
+        const params = this.registry.params(version);
+        if (!params) throw new Error('no parameters are stored');
+        await this.swap(version, params);
+        this.registry.clearLoadError(version);
         return version;
       } catch (err) {
-        this.deps.logger.error({ err, version }, `model version ${version} cannot be loaded; trying the previous one`);
+        if (this.closed) throw err;
+        const message = (err as Error).message;
+        this.registry.noteLoadError(version, message);
+        this.deps.logger.error(
+          { err, version },
+          `model version ${version} cannot be loaded (${message}); trying the previous version`,
+        );
       }
     }
     throw new ApiError(503, 'Failed to load any models after reload attempt. Train the models first.');
   }
 
-  /** One training run; a second call while one runs is refused with a message. */
+  /**
+   * One training run. A second call while one runs is refused with a 409 (as a rejected
+   * promise, never a synchronous throw, so fire-and-forget callers can `.catch` it).
+   */
   train(reason: string): Promise<number> {
-    if (this.running) throw new ApiError(409, 'A training run is already in progress; wait for it to finish');
+    if (this.running) {
+      return Promise.reject(new ApiError(409, 'A training run is already in progress; wait for it to finish'));
+    }
     this.running = this.runTraining(reason).finally(() => (this.running = null));
     return this.running;
   }
 
+  /**
+   * A training run after the current one (if any) ends: for callers that must not be refused,
+   * such as a window change. Calls made while one is already waiting share that run.
+   */
+  trainWhenIdle(reason: string): Promise<number> {
+    if (!this.running) return this.train(reason);
+    if (!this.queued) {
+      this.queued = this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = null;
+          return this.running ?? this.train(reason);
+        });
+    }
+    return this.queued;
+  }
+
   private async runTraining(reason: string): Promise<number> {
-    const { db, events, logger, config } = this.deps;
-    const progress = (fraction: number, stage: string) => events.emit({ type: 'training-progress', fraction, stage });
+    const { db, events, logger, config, gate } = this.deps;
+    let reached = 0;
+    const progress = (fraction: number, stage: string) => {
+      reached = Math.min(1, Math.max(reached, fraction)); // never backwards, whatever the rounding
+      events.emit({ type: 'training-progress', fraction: reached, stage });
+    };
     progress(0, 'computing features');
     await this.deps.featuresCurrent();
     const span = db.prepare('SELECT max(ts_ms) AS hi FROM logs').get() as { hi: number | null };
     if (span.hi === null)
       throw new ApiError(409, 'There are no log entries to train on: add a source or generate sample data');
     const cfg = config();
+    await gate.idle();
     const version = this.registry.begin(cfg);
     const spanEndMs = span.hi;
     const spanStartMs = spanEndMs - cfg.trainingSpanHours * 3_600_000;
@@ -122,21 +181,29 @@ export class ModelService {
             seed: version,
           },
         },
-        (f, stage) => progress(0.05 + 0.75 * f, stage),
+        (f, stage) => progress(0.05 + 0.65 * f, stage), // the worker's 0…1 → 0.05…0.7
       );
       const thresholds = Object.fromEntries(t.scored.models.map((m, i) => [m, t.scored.thresholds[i]]));
-      await this.deps.gate.idle();
-      this.registry.complete(version, { ...t, thresholds });
-      await this.scorer.load(version, t.params);
-      this.live = version;
-      events.emit({ type: 'model-swapped', version });
-      progress(0.85, 'writing scores');
+      await gate.idle();
+      this.registry.trained(version, { ...t, thresholds });
+      progress(0.7, 'writing scores');
       await this.writer.write(version, t.scored, (done, total) =>
-        progress(0.85 + (0.14 * done) / total, 'writing scores'),
+        progress(0.7 + (0.25 * done) / total, 'writing scores'),
       );
-      this.registry.setMetrics(version, sampleQuality(db));
+      progress(0.95, 'measuring quality');
+      const metrics = await this.trainer.quality(this.deps.dbPath);
+      await gate.idle();
+      this.registry.complete(version, metrics);
+      progress(0.97, 'swapping the live model');
+      await this.swap(version, t.params);
+      // Entries that got features after the trainer read them were scored by the old model, or
+      // not at all on a first training: score them with the new one before answering.
+      await this.scoreNew(t.maxId + 1, Number.MAX_SAFE_INTEGER);
       progress(1, 'done');
-      logger.info({ version, rows: t.rows, ms: Math.round(t.trainMs), reason }, 'model trained');
+      logger.info(
+        { version, rows: t.rows, ms: Math.round(t.trainMs), timings: t.timings, metrics, reason },
+        'model trained',
+      );
       return version;
     } catch (err) {
       const message = (err as Error).message;
@@ -147,20 +214,64 @@ export class ModelService {
     }
   }
 
+  /**
+   * Makes `version` live without a pause: the standby scorer decodes it (a few hundred ms for
+   * 300,000 rows) while the active one keeps answering, then one synchronous switch sends every
+   * later request to it. Requests sent before the switch finish on the old model, which the old
+   * worker then drops. A version that cannot be decoded never becomes active. Swaps run one at
+   * a time.
+   */
+  private swap(version: number, params: Uint8Array): Promise<void> {
+    const run = this.swapping
+      .catch(() => undefined)
+      .then(async () => {
+        const next = this.active === 0 ? 1 : 0;
+        await this.scorers[next].load(version, params);
+        const old = this.active;
+        this.active = next;
+        void this.scorers[old].unload().catch(() => undefined);
+        if (this.live !== version) {
+          this.live = version;
+          this.deps.events.emit({ type: 'model-swapped', version });
+        }
+      });
+    this.swapping = run;
+    return run;
+  }
+
+  /** A fresh worker holds no model: the active one gets the live model back, ahead of any queued request. */
+  private scorerRestarted(index: 0 | 1): void {
+    if (this.closed || index !== this.active || this.live === null) return;
+    const version = this.live;
+    this.deps.logger.error({ version }, 'the scorer worker restarted; loading the live model again');
+    const params = this.registry.params(version);
+    if (!params) return;
+    this.scorers[index]
+      .load(version, params)
+      .catch((err: Error) => this.deps.logger.error({ err, version }, 'reloading after a restart failed'));
+  }
+
   /** New entries that just got features are scored by the live model, in arrival order. */
   scoreNew(firstId: number, lastId: number): Promise<void> {
-    this.scoring = this.scoring.then(async () => {
-      if (this.live === null) return;
-      try {
-        const { version, scored } = await this.scorer.scoreRange(this.deps.dbPath, firstId, lastId);
-        await this.deps.gate.idle();
-        this.writer.writeSync(version, scored);
-        this.announce(scored);
-      } catch (err) {
-        this.deps.logger.warn({ err, firstId, lastId }, 'scoring new entries failed');
-      }
-    });
+    this.scoring = this.scoring.then(() => this.scoreIds(firstId, lastId));
     return this.scoring;
+  }
+
+  private async scoreIds(firstId: number, lastId: number): Promise<void> {
+    if (this.live === null || this.closed) return;
+    const featured = this.deps.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number;
+    const top = Math.min(lastId, featured);
+    let announce = MAX_EVENT_ROWS;
+    for (let from = firstId; from <= top; from += SCORE_SLICE) {
+      const to = Math.min(top, from + SCORE_SLICE - 1);
+      try {
+        const { version, scored } = await this.scorer.scoreRange(this.deps.dbPath, from, to);
+        await this.writer.write(version, scored);
+        announce -= this.announce(scored, announce);
+      } catch (err) {
+        this.deps.logger.warn({ err, firstId: from, lastId: to }, 'scoring new entries failed');
+      }
+    }
   }
 
   /** Scores feature rows given directly (detections); throws 503 when no model is live. */
@@ -171,6 +282,7 @@ export class ModelService {
     return this.scorer.scoreRows(features, rows);
   }
 
+  /** Scores of rows just inserted (detections); synchronous, may run inside the caller's transaction. */
   writeScores(version: number, scored: ScoreArrays, ids: ArrayLike<number>): void {
     this.writer.writeSync(version, scored, 0, scored.votes.length, ids);
   }
@@ -180,40 +292,12 @@ export class ModelService {
     return this.scorer.explain(features).catch(() => null);
   }
 
-  private announce(s: ScoreArrays): void {
+  /** Announces up to `limit` flagged rows; returns how many. */
+  private announce(s: ScoreArrays, limit: number): number {
     const ids: number[] = [];
-    for (let i = 0; i < s.isAnomaly.length && ids.length < MAX_EVENT_ROWS; i++) if (s.isAnomaly[i]) ids.push(s.ids[i]);
-    if (ids.length === 0) return;
-    this.deps.events.emit({ type: 'anomalies', rows: anomalyRows(this.deps.db, ids) });
+    for (let i = 0; i < s.isAnomaly.length && ids.length < limit; i++) if (s.isAnomaly[i]) ids.push(s.ids[i]);
+    if (ids.length === 0) return 0;
+    this.deps.events.emit({ type: 'anomalies', rows: anomalyRowsByIds(this.deps.db, ids) });
+    return ids.length;
   }
-}
-
-export function anomalyRows(db: Db, ids: number[]): AnomalyRow[] {
-  const rows = db
-    .prepare(
-      `SELECT l.id, l.ts_ms, l.ip, l.method, l.endpoint, l.status, s.votes, s.is_anomaly, s.combined_score
-       FROM logs l JOIN scores s ON s.log_id = l.id WHERE l.id IN (SELECT value FROM json_each(?)) ORDER BY l.id`,
-    )
-    .all(JSON.stringify(ids)) as Array<{
-    id: number;
-    ts_ms: number;
-    ip: string;
-    method: string | null;
-    endpoint: string;
-    status: number;
-    votes: number;
-    is_anomaly: number;
-    combined_score: number;
-  }>;
-  return rows.map((r) => ({
-    id: r.id,
-    tsMs: r.ts_ms,
-    ip: r.ip,
-    method: r.method,
-    endpoint: r.endpoint,
-    status: r.status,
-    votes: r.votes,
-    isAnomaly: r.is_anomaly === 1,
-    combinedScore: r.combined_score,
-  }));
 }

@@ -1,4 +1,5 @@
 import type { ModelName } from '../../shared/config';
+import type { ModelVersion } from '../../shared/schemas/analysis';
 
 /** Options of one training run, as stored with the model version. */
 export interface TrainOptions {
@@ -29,6 +30,17 @@ export interface ExplainResult {
   combined: number;
 }
 
+/** Where a training run's time went, measured in the worker (milliseconds). */
+export interface TrainTimings {
+  readMs: number;
+  /** Per enabled model: fitting it, which includes scoring its own training rows. */
+  fitMs: Partial<Record<ModelName, number>>;
+  /** Scores of every entry: the training rows' own, plus new scores for entries outside the span. */
+  scoreMs: number;
+  scoredRows: number;
+  serializeMs: number;
+}
+
 export type WorkerRequest =
   | {
       op: 'train';
@@ -41,7 +53,9 @@ export type WorkerRequest =
   | { op: 'load'; id: number; version: number; params: Uint8Array }
   | { op: 'scoreRows'; id: number; features: Float64Array; rows: number }
   | { op: 'scoreRange'; id: number; dbPath: string; firstId: number; lastId: number }
-  | { op: 'explain'; id: number; row: number[] };
+  | { op: 'explain'; id: number; row: number[] }
+  | { op: 'quality'; id: number; dbPath: string }
+  | { op: 'unload'; id: number };
 
 export type WorkerReply =
   | { op: 'progress'; id: number; fraction: number; stage: string }
@@ -54,11 +68,19 @@ export type WorkerReply =
       spanStartMs: number;
       spanEndMs: number;
       scored: ScoreArrays;
+      /** Highest log id the run read: newer entries still need the new model's scores. */
+      maxId: number;
+      timings: TrainTimings;
     }
-  | { op: 'loaded'; id: number; version: number }
-  | { op: 'scores'; id: number; version: number; scored: ScoreArrays }
+  | { op: 'loaded'; id: number; version: number; ms: number }
+  | { op: 'scores'; id: number; version: number; scored: ScoreArrays; ms: number }
+  | { op: 'quality'; id: number; metrics: ModelVersion['metrics'] }
+  | { op: 'unloaded'; id: number }
   | { op: 'explained'; id: number; version: number; result: ExplainResult }
   | { op: 'error'; id: number; message: string };
 
 /** Features per row, in this column order everywhere (SQL, matrices, explanations). */
 export const FEATURE_COLUMNS = ['request_count', 'client_error_count', 'server_error_count'] as const;
+
+/** Fewer entries than this in the training span cannot be trained on (LOF alone needs k + 1 = 21). */
+export const MIN_TRAINING_ROWS = 30;

@@ -34,9 +34,10 @@ function parseJson<T>(text: string, fallback: T): T {
 }
 
 /**
- * Model versions in SQLite. A version is written as 'training' when a run starts and becomes
- * 'complete' with its parameters in one UPDATE, so a crash mid-training leaves a row that is
- * recognisably unfinished and never a half-written model.
+ * Model versions in SQLite. A version is written as 'training' when a run starts, gets its
+ * parameters when the worker is done, and becomes 'complete' in one UPDATE once its scores are
+ * written. A crash or kill at any point before that leaves a row that is recognisably
+ * unfinished (marked failed at the next start) and never a half-written live model.
  */
 export class ModelRegistry {
   constructor(private readonly db: Db) {}
@@ -48,21 +49,46 @@ export class ModelRegistry {
     return Number(info.lastInsertRowid);
   }
 
-  complete(version: number, t: CompletedTraining): void {
+  /**
+   * Stores what the worker produced (parameters, thresholds, span, rows, time) while the row
+   * stays 'training': the version only becomes a candidate for the live model in `complete`,
+   * after its scores are written, so a kill in between leaves the previous version live.
+   */
+  trained(version: number, t: CompletedTraining): void {
     this.db
       .prepare(
-        `UPDATE models SET status = 'complete', rows = ?, thresholds = ?, train_ms = ?, params = ?, span_start_ms = ?, span_end_ms = ?
+        `UPDATE models SET rows = ?, thresholds = ?, train_ms = ?, params = ?, span_start_ms = ?, span_end_ms = ?
          WHERE version = ?`,
       )
       .run(
         t.rows,
         JSON.stringify(t.thresholds),
         Math.round(t.trainMs),
-        Buffer.from(t.params),
+        Buffer.from(t.params.buffer, t.params.byteOffset, t.params.byteLength),
         t.spanStartMs,
         t.spanEndMs,
         version,
       );
+  }
+
+  /** The version's scores are written: it becomes the newest complete version, in one UPDATE. */
+  complete(version: number, metrics: ModelVersion['metrics']): void {
+    this.db
+      .prepare(
+        "UPDATE models SET status = 'complete', metrics = ?, error = NULL WHERE version = ? AND params IS NOT NULL",
+      )
+      .run(JSON.stringify(metrics), version);
+  }
+
+  /** A complete version whose parameters cannot be loaded keeps its row, with the reason shown. */
+  noteLoadError(version: number, error: string): void {
+    this.db.prepare('UPDATE models SET error = ? WHERE version = ?').run(`cannot be loaded: ${error}`, version);
+  }
+
+  clearLoadError(version: number): void {
+    this.db
+      .prepare("UPDATE models SET error = NULL WHERE version = ? AND error LIKE 'cannot be loaded:%'")
+      .run(version);
   }
 
   fail(version: number, error: string): void {

@@ -1,3 +1,4 @@
+import { ApiError } from '../../shared/api';
 import type { AppConfig } from '../../shared/config';
 import type { Logger } from '../logger';
 import { readSetting, writeSetting } from '../settings/configStore';
@@ -56,6 +57,12 @@ export class Scheduler {
     writeSetting(this.deps.db, LAST_MAX_ID_KEY, String(maxId));
   }
 
+  /**
+   * Looks at the clock (`now`, injectable for tests) and runs a training when one is due.
+   * Returns true when a run happened and succeeded. The next run time moves forward before the
+   * run starts, and the entry mark is taken then too, so a run that fails (too little data) is
+   * not retried at every tick: the next attempt waits for the next period or M more entries.
+   */
   async tick(now = Date.now()): Promise<boolean> {
     if (this.busy) return false;
     const reason = this.due(now);
@@ -63,11 +70,13 @@ export class Scheduler {
     this.busy = true;
     try {
       this.reschedule(now);
-      await this.deps.run(reason);
       this.noteTrained();
+      await this.deps.run(reason);
       return true;
     } catch (err) {
-      this.deps.logger.warn({ err, reason }, 'scheduled training did not run');
+      if (err instanceof ApiError && err.status === 409)
+        this.deps.logger.info({ reason }, 'scheduled training skipped: a training run is in progress');
+      else this.deps.logger.warn({ err, reason }, 'scheduled training did not run');
       return false;
     } finally {
       this.busy = false;
@@ -82,7 +91,14 @@ export class Scheduler {
     const every = config().retrainAfterEntries;
     if (every > 0) {
       const last = Number(readSetting(db, LAST_MAX_ID_KEY) ?? 0);
-      const newer = db.prepare('SELECT count(*) FROM logs WHERE id > ?').pluck().get(last) as number;
+      // Cheap on millions of rows: ids only grow, so max(id) − last bounds the count, and the
+      // exact count stops at M.
+      const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
+      if (maxId - last < every) return null;
+      const newer = db
+        .prepare('SELECT count(*) FROM (SELECT 1 FROM logs WHERE id > ? LIMIT ?)')
+        .pluck()
+        .get(last, every) as number;
       if (newer >= every) return `${newer} new entries`;
     }
     return null;
