@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { benchFeatures } from './features';
 import { benchFirstPaint } from './firstPaint';
+import { benchHttp } from './http';
 import { benchIngest } from './ingest';
 import { benchMl } from './ml';
 import { benchModels } from './models';
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, Section> = {
   ingest_1m: () => benchIngest(1_000_000),
   features: benchFeatures,
   ml: benchMl,
+  http: benchHttp,
   models: benchModels,
   ui_first_paint_1m: () => benchFirstPaint(1_000_000),
 };

@@ -1,28 +1,136 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, session, shell } from 'electron';
+import type { FastifyInstance } from 'fastify';
+import { apiDocsUrl, buildMenuTemplate, navigationScript, type DesktopView } from './desktop/menu';
+import { notifyAnomalies } from './desktop/notifications';
+import { addPathsAsSources, describeFailures, OpenQueue, pathsFromArgv } from './desktop/openFiles';
+import { fileStore, initialBounds, keepWindowState, parseWindowState } from './desktop/windowState';
 import { Engine } from './engine';
 import { createHttpServer, listen, RENDERER_CSP } from './http/server';
 import { forwardEvents, registerIpc } from './ipc/register';
 import { bundleDir } from './paths';
 
-/** The Electron shell: one window, the engine in this process, the loopback API beside it. */
+/**
+ * The Electron shell: one window, the engine in this process, the loopback API beside it, the
+ * application menu, remembered window bounds, logs opened from the system ("Open with", the
+ * command line, a second launch) and optional notifications of new anomalies. The logic of each
+ * lives in ./desktop (Electron-free, unit-tested); this file only wires it to Electron.
+ */
 const here = bundleDir(import.meta.url);
 const rendererIndex = join(here, '../renderer/index.html');
+const WINDOW_DEFAULTS = { width: 1280, height: 820, minWidth: 900, minHeight: 600 };
+const LOG_EXTENSIONS = ['log', 'txt', 'gz', 'json', 'jsonl', 'ndjson', 'csv'];
+
+/** `electron <app> file.log` has the app path among the arguments; a packaged app does not. */
+const defaultApp = process.defaultApp === true;
+
+// Paths the system hands us before the engine runs wait here. macOS sends `open-file` (also for
+// the file that launched the app) possibly before `ready`, so listen from the very start.
+const opened = new OpenQueue();
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  opened.push([path]);
+});
 
 if (!app.requestSingleInstanceLock()) {
+  // The running instance gets our argv through 'second-instance' and opens the files.
   app.quit();
 } else {
   let win: BrowserWindow | null = null;
   let engine: Engine | null = null;
+  let server: FastifyInstance | null = null;
+  let flushWindowState: (() => void) | null = null;
+  let stopNotifications: (() => void) | null = null;
+  let closed = false;
+
+  opened.push(pathsFromArgv(process.argv, { defaultApp, cwd: process.cwd() }));
+
+  const showWindow = () => {
+    if (!win) return createWindow();
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+
+  const showView = (view: DesktopView) => {
+    showWindow();
+    const target = win;
+    if (!target) return;
+    const run = () => void target.webContents.executeJavaScript(navigationScript(view)).catch(() => undefined);
+    if (target.webContents.isLoading()) target.webContents.once('did-finish-load', run);
+    else run();
+  };
+
+  const addPaths = async (paths: string[]) => {
+    if (!engine || !paths.length) return;
+    const started = engine;
+    const outcomes = await addPathsAsSources(paths, (input) => started.call('addSource', input));
+    const failures = describeFailures(outcomes);
+    if (failures) {
+      started.logger.warn({ failures }, 'opening files failed');
+      dialog.showErrorBox('Could not add as a source', failures);
+    }
+    if (outcomes.some((o) => o.result !== 'failed')) showView('sources');
+  };
+
+  const choose = async (what: 'file' | 'folder') => {
+    const options: Electron.OpenDialogOptions =
+      what === 'file'
+        ? {
+            title: 'Add log files',
+            properties: ['openFile', 'multiSelections'],
+            filters: [
+              { name: 'Logs', extensions: LOG_EXTENSIONS },
+              { name: 'All files', extensions: ['*'] },
+            ],
+          }
+        : { title: 'Add a folder of logs', properties: ['openDirectory'] };
+    const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    if (!r.canceled) await addPaths(r.filePaths);
+  };
+
+  const openApiDocs = () => {
+    const port = engine?.httpPort ?? null;
+    if (port === null) {
+      dialog.showErrorBox(
+        'The API is off',
+        'The loopback API is not running, so its docs are not available. Turn it on in Settings.',
+      );
+      return;
+    }
+    void shell.openExternal(apiDocsUrl(port));
+  };
+
+  const setMenu = (started: Engine) => {
+    const template = buildMenuTemplate({
+      platform: process.platform,
+      appName: app.getName(),
+      apiDocsAvailable: started.httpPort !== null,
+      actions: {
+        addFile: () => void choose('file'),
+        addFolder: () => void choose('folder'),
+        showView,
+        openApiDocs,
+        openDataFolder: () => void shell.openPath(started.dataDir),
+      },
+    });
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  };
 
   const createWindow = () => {
+    const started = engine!;
+    const store = fileStore(started.dataDir);
+    const workAreas = screen.getAllDisplays().map((d) => d.workArea);
+    const bounds = initialBounds(parseWindowState(store.read()), workAreas, WINDOW_DEFAULTS);
     win = new BrowserWindow({
-      width: 1280,
-      height: 820,
-      minWidth: 900,
-      minHeight: 600,
+      width: bounds.width,
+      height: bounds.height,
+      ...(bounds.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : { center: true }),
+      minWidth: WINDOW_DEFAULTS.minWidth,
+      minHeight: WINDOW_DEFAULTS.minHeight,
       show: false,
       title: 'Outlier Desk',
+      icon: join(here, '../../resources/icon.png'),
       webPreferences: {
         preload: join(here, '../preload/index.cjs'),
         contextIsolation: true,
@@ -31,27 +139,34 @@ if (!app.requestSingleInstanceLock()) {
         webSecurity: true,
       },
     });
-    win.once('ready-to-show', () => win?.show());
+    const current = win;
+    if (bounds.maximized) current.maximize();
+    if (bounds.fullScreen) current.setFullScreen(true);
+    flushWindowState = keepWindowState(current, store, {
+      onError: (err) => started.logger.warn({ err }, 'window state not saved'),
+    });
+    current.once('ready-to-show', () => current.show());
     // Links open in the system browser; the app window never navigates away.
-    win.webContents.setWindowOpenHandler(({ url }) => {
+    current.webContents.setWindowOpenHandler(({ url }) => {
       if (/^https?:/.test(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
-    win.webContents.on('will-navigate', (e) => e.preventDefault());
-    if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-    else void win.loadFile(rendererIndex);
-    const stop = forwardEvents(engine!, win.webContents);
-    win.on('closed', () => {
+    current.webContents.on('will-navigate', (e) => e.preventDefault());
+    if (process.env.ELECTRON_RENDERER_URL) void current.loadURL(process.env.ELECTRON_RENDERER_URL);
+    else void current.loadFile(rendererIndex);
+    const stop = forwardEvents(started, current.webContents);
+    current.on('closed', () => {
       stop();
-      win = null;
+      if (win === current) {
+        win = null;
+        flushWindowState = null;
+      }
     });
   };
 
-  app.on('second-instance', () => {
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    if (engine) showWindow();
+    opened.push(pathsFromArgv(argv, { defaultApp, cwd: workingDirectory }));
   });
 
   app.whenReady().then(async () => {
@@ -59,7 +174,8 @@ if (!app.requestSingleInstanceLock()) {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
     const started = await Engine.start({
-      dataDir: app.getPath('userData'),
+      // OUTLIER_DESK_DATA points the app elsewhere, as for `npm run serve` (tests, a second profile).
+      dataDir: process.env.OUTLIER_DESK_DATA || app.getPath('userData'),
       // Inside a packaged app the worker is unpacked from the asar archive (electron-builder.yml).
       workerFile: join(here, 'mlWorker.js').replace('app.asar', 'app.asar.unpacked'),
     });
@@ -72,13 +188,25 @@ if (!app.requestSingleInstanceLock()) {
     const config = started.config.get();
     if (config.apiEnabled) {
       try {
-        const server = await createHttpServer(started);
+        server = await createHttpServer(started);
         started.httpPort = await listen(server, config.apiPort);
       } catch (err) {
+        server = null;
         started.logger.error({ err }, 'loopback API not started');
       }
     }
+    setMenu(started);
+    stopNotifications = notifyAnomalies({
+      events: started.events,
+      enabled: () => started.config.get().notifications && Notification.isSupported(),
+      show: (notice) => {
+        const n = new Notification({ title: notice.title, body: notice.body });
+        n.on('click', () => showView('anomalies'));
+        n.show();
+      },
+    });
     createWindow();
+    opened.attach((paths) => void addPaths(paths));
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
@@ -87,7 +215,24 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
-    void engine?.close();
+
+  // Close the API and the engine (the database gets a clean shutdown) before the process exits.
+  app.on('will-quit', (event) => {
+    if (closed || !engine) return;
+    event.preventDefault();
+    closed = true;
+    flushWindowState?.();
+    stopNotifications?.();
+    const started = engine;
+    void (async () => {
+      try {
+        await server?.close();
+        await started.close();
+      } catch (err) {
+        started.logger.error({ err }, 'closing the engine failed');
+      } finally {
+        app.quit();
+      }
+    })();
   });
 }

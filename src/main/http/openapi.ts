@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { operations } from '../../shared/api';
+import { IngestResultSchema } from '../../shared/schemas/sources';
 import { APP_NAME, APP_VERSION } from '../../shared/version';
+
+/** Every refusal has this shape; the message says what is wrong (naming the field for bad input). */
+const ERROR = {
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: { error: { type: 'string' }, message: { type: 'string' } },
+        required: ['error', 'message'],
+      },
+    },
+  },
+};
 
 /** OpenAPI 3.1 document generated from the shared operation table. */
 export function buildOpenApi(): Record<string, unknown> {
@@ -29,8 +43,21 @@ export function buildOpenApi(): Record<string, unknown> {
       ...(hasBody ? { requestBody: { content: { 'application/json': { schema: input } } } } : {}),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: output } } },
-        '400': { description: 'Invalid input; the message names the field' },
-        '401': { description: 'Missing or wrong bearer token' },
+        '400': { description: 'Invalid input; the message names the field', ...ERROR },
+        ...(name === 'health' ? {} : { '401': { description: 'Missing or wrong bearer token', ...ERROR } }),
+        '403': { description: 'Host or Origin is not this loopback server', ...ERROR },
+        ...(hasBody
+          ? {
+              '413': {
+                description: `Body larger than ${name === 'detectBatch' ? '16 MiB' : '1 MiB'}`,
+                ...ERROR,
+              },
+              '415': { description: 'Body not sent as application/json', ...ERROR },
+            }
+          : {}),
+        ...(name === 'detect' || name === 'detectBatch' || name === 'reloadModels'
+          ? { '503': { description: 'No model is trained yet: train first', ...ERROR } }
+          : {}),
       },
       security: name === 'health' ? [] : [{ bearer: [] }],
     };
@@ -39,8 +66,27 @@ export function buildOpenApi(): Record<string, unknown> {
     post: {
       operationId: 'ingest',
       summary: 'Stream raw log lines in the body; creates an upload source (?name=&format=)',
+      description:
+        'The body is read as it arrives (any content type, chunked or not, no size limit); gzip is ' +
+        'recognised by its magic bytes. Formats: combined (Apache/nginx), jsonl, csv; auto-detected.',
+      parameters: [
+        { name: 'name', in: 'query', required: false, schema: { type: 'string', default: 'upload' } },
+        {
+          name: 'format',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: ['auto', 'combined', 'jsonl', 'csv'], default: 'auto' },
+        },
+      ],
       requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-      responses: { '200': { description: 'Lines ingested and parse errors counted' } },
+      responses: {
+        '200': {
+          description: 'Lines ingested and parse errors counted',
+          content: { 'application/json': { schema: z.toJSONSchema(IngestResultSchema) } },
+        },
+        '400': { description: 'Unrecognised log format, corrupt gzip or a bad query parameter', ...ERROR },
+        '401': { description: 'Missing or wrong bearer token', ...ERROR },
+      },
       security: [{ bearer: [] }],
     },
   };
@@ -48,6 +94,7 @@ export function buildOpenApi(): Record<string, unknown> {
     get: {
       operationId: 'events',
       summary: 'Server-sent events of the engine (ingest, training, anomalies, model swaps)',
+      description: 'One `event:` per engine event type, `data:` its JSON; the token may be sent as ?token=.',
       responses: { '200': { description: 'text/event-stream' } },
       security: [{ bearer: [] }],
     },

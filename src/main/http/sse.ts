@@ -1,11 +1,21 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine';
 
 const HEARTBEAT_MS = 15_000;
+/** A client that lets this much pile up unread is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** GET /events: the engine's events as server-sent events, one `event:` per type. */
 export function registerEvents(app: FastifyInstance, engine: Engine): void {
-  app.get('/events', (req, reply) => {
+  const open = new Set<ServerResponse>();
+  // Open streams never end by themselves: end them so that closing the server does not wait on them.
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+    open.clear();
+  });
+
+  app.get('/events', (_req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -15,13 +25,24 @@ export function registerEvents(app: FastifyInstance, engine: Engine): void {
       'X-Accel-Buffering': 'no',
     });
     res.write(': connected\n\n');
-    const off = engine.events.on((e) => {
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    });
-    const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    req.raw.on('close', () => {
+    open.add(res);
+    const send = (text: string) => {
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        engine.logger.warn('an events client stopped reading; disconnecting it');
+        res.destroy();
+        return;
+      }
+      res.write(text);
+    };
+    const off = engine.events.on((e) => send(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+    const beat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
+    beat.unref();
+    const stop = () => {
       clearInterval(beat);
       off();
-    });
+      open.delete(res);
+    };
+    // The response's 'close' (client gone, or ended at shutdown); the request's may fire as soon as it is read.
+    res.on('close', stop);
   });
 }

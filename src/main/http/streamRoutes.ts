@@ -1,44 +1,34 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../shared/api';
 import { ExportQuerySchema, IngestQuerySchema } from '../../shared/schemas/sources';
 import type { Engine } from '../engine';
 import { exportFeaturesCsv } from '../features';
 import { describeZodError } from './validation';
 
-const RAW_TYPES = [
-  'application/octet-stream',
-  'text/plain',
-  'application/gzip',
-  'application/x-gzip',
-  'text/csv',
-  'application/x-ndjson',
-];
-
 /**
  * Routes whose bodies are streams rather than JSON: POST /ingest reads the request as it
- * arrives (no size limit, nothing buffered whole) and GET /features/export writes CSV as it
- * is read from SQLite.
+ * arrives (any content type, no size limit, nothing buffered whole, gzip recognised by its
+ * magic bytes) and GET /features/export writes CSV as it is read from SQLite.
  */
-export function registerStreamRoutes(app: FastifyInstance, engine: Engine): void {
-  app.addContentTypeParser(RAW_TYPES, { bodyLimit: Number.MAX_SAFE_INTEGER }, (_req, payload, done) =>
-    done(null, payload),
-  );
-
-  app.post('/ingest', { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
-    const { token: _t, ...query } = (req.query ?? {}) as Record<string, unknown>;
-    void _t;
-    const parsed = IngestQuerySchema.safeParse(query);
-    if (!parsed.success) return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
-    const body = req.body as Readable | undefined;
-    if (!body || typeof (body as Readable).pipe !== 'function') {
-      return reply
-        .code(415)
-        .send({ error: 'Unsupported Media Type', message: 'send the log as application/octet-stream or text/plain' });
-    }
-    const gz = /gzip/.test(req.headers['content-type'] ?? '') || /\.gz$/i.test(parsed.data.name);
-    const stream = gz ? body.pipe(createGunzip()) : body;
-    return engine.ingestUpload(parsed.data.name, stream, parsed.data.format);
+export async function registerStreamRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+  // Encapsulated: the raw parser applies to /ingest only; every other route parses JSON alone.
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_req, payload, done) => done(null, payload));
+    raw.post('/ingest', { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
+      const { token: _t, ...query } = (req.query ?? {}) as Record<string, unknown>;
+      void _t;
+      const parsed = IngestQuerySchema.safeParse(query);
+      if (!parsed.success)
+        return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
+      const body = req.body as Readable | undefined;
+      if (!body || typeof body.pipe !== 'function') {
+        return reply.code(400).send({ error: 'Bad Request', message: 'body: send the log lines as the request body' });
+      }
+      return engine.ingestUpload(parsed.data.name, Readable.from(maybeGunzip(body)), parsed.data.format);
+    });
   });
 
   app.get('/features/export', async (req, reply) => {
@@ -51,4 +41,35 @@ export function registerStreamRoutes(app: FastifyInstance, engine: Engine): void
       .header('Content-Disposition', 'attachment; filename="features.csv"');
     return reply.send(Readable.from(exportFeaturesCsv(engine.db, { sourceId: parsed.data.source })));
   });
+}
+
+/** The body's bytes, gunzipped when they start with gzip's magic number (1f 8b). */
+async function* maybeGunzip(body: Readable): AsyncGenerator<Buffer> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head: Buffer = Buffer.alloc(0);
+  // Two bytes decide; a first chunk of one byte is possible on a slow connection.
+  while (head.length < 2) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head = head.length ? Buffer.concat([head, next.value]) : next.value;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* all();
+    return;
+  }
+  // pipeline, not pipe: a failing source (the client went away) fails the gunzip stream too.
+  const gunzip = pipeline(Readable.from(all()), createGunzip(), () => undefined);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    throw new ApiError(400, `body: the gzip data is corrupt or truncated (${(err as Error).message})`);
+  }
 }

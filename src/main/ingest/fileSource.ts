@@ -12,6 +12,8 @@ export interface FileSourceDeps {
   writer: LogWriter;
   hooks: LineIngesterHooks;
   mapping: () => FieldMapping;
+  /** Runs a small write (a status), waiting for a database locked by another program. */
+  write<T>(fn: () => T): Promise<T>;
   onError(sourceId: number, err: Error): void;
 }
 
@@ -26,6 +28,8 @@ const DETECT_BYTES = 64 * 1024;
 export class FileSource {
   private fh: FileHandle | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** A sync queued behind the running one: further requests join it instead of queueing more. */
+  private queued: Promise<void> | null = null;
   private parser: LineParser | null = null;
   private stopped = false;
 
@@ -36,14 +40,27 @@ export class FileSource {
     readonly follow: boolean,
   ) {}
 
-  /** Queues a sync; resolves when it (and every earlier one) has finished. */
+  /**
+   * Queues a sync; resolves when one that started after this call (and every earlier one) has
+   * finished. While a sync runs (say, waiting for a locked database), requests from the watcher
+   * and the poll join the one queued sync rather than piling up.
+   */
   sync(): Promise<void> {
-    this.chain = this.chain
-      .then(() => (this.stopped ? undefined : this.syncNow()))
+    if (this.queued) return this.queued;
+    const next = this.chain
+      .then(() => {
+        this.queued = null;
+        return this.stopped ? undefined : this.syncNow();
+      })
       .catch((err: Error) => {
+        // A failed read leaves the stored offset where the last commit put it; the next sync
+        // starts again from there with a fresh parser (a CSV header is read again).
+        this.parser = null;
         this.deps.onError(this.sourceId, err);
       });
-    return this.chain;
+    this.queued = next;
+    this.chain = next;
+    return next;
   }
 
   async stop(): Promise<void> {
@@ -63,7 +80,8 @@ export class FileSource {
     if (!st) {
       // Deleted (or mid-rotation): keep what the open handle still holds, then wait for it to return.
       if (this.fh) await this.drainAndClose(cursor, row.format);
-      repo.setStatus(this.sourceId, 'missing', `${this.path} does not exist (waiting for it to reappear)`);
+      if (row.status !== 'missing')
+        await this.setStatus('missing', `${this.path} does not exist (waiting for it to reappear)`);
       return;
     }
     if (isGzip(this.path)) return this.readGzip(cursor, row.format, st.size, row.status === 'done');
@@ -88,22 +106,28 @@ export class FileSource {
     cursor.identity = encodeIdentity(await readIdentity(this.fh, Math.max(cursor.offset, size)));
     cursor.bytesTotal = size;
     if (cursor.offset >= size && row.status !== 'pending') {
-      if (row.status !== 'watching' && this.follow) repo.setStatus(this.sourceId, 'watching');
+      if (row.status !== 'watching' && this.follow) await this.setStatus('watching');
       return;
     }
-    repo.setStatus(this.sourceId, 'ingesting');
+    await this.setStatus('ingesting');
     await this.read(this.fh, cursor, row.format, { flushPartialLine: !this.follow });
-    repo.setStatus(this.sourceId, this.follow ? 'watching' : 'done');
+    await this.setStatus(this.follow ? 'watching' : 'done');
   }
 
+  private setStatus(status: Parameters<SourceRepo['setStatus']>[1], error: string | null = null): Promise<void> {
+    return this.deps.write(() => this.deps.repo.setStatus(this.sourceId, status, error));
+  }
+
+  /**
+   * Reads what is left of the file held open (renamed away or deleted), then lets it go. When the
+   * read fails (disk full, locked database) the handle is kept, so the retry drains it again
+   * from the stored offset instead of losing the lines written before the rotation.
+   */
   private async drainAndClose(cursor: SourceCursor, format: LogFormatChoice): Promise<void> {
     const fh = this.fh!;
+    await this.read(fh, cursor, format, { flushPartialLine: true });
     this.fh = null;
-    try {
-      await this.read(fh, cursor, format, { flushPartialLine: true });
-    } finally {
-      await fh.close().catch(() => undefined);
-    }
+    await fh.close().catch(() => undefined);
   }
 
   private async read(
@@ -120,18 +144,17 @@ export class FileSource {
 
   /** A .gz file is read once, as a stream; its offset counts decompressed bytes. */
   private async readGzip(cursor: SourceCursor, format: LogFormatChoice, size: number, done: boolean): Promise<void> {
-    const { repo } = this.deps;
     if (done) return;
     const parser = await this.parserFor(format, cursor, async () => {
       for await (const chunk of gzipChunks(this.path, 0)) return chunk.subarray(0, DETECT_BYTES);
       return Buffer.alloc(0);
     });
     if (!parser) return;
-    repo.setStatus(this.sourceId, 'ingesting');
+    await this.setStatus('ingesting');
     cursor.bytesTotal = Math.max(cursor.bytesTotal, size);
     const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks);
     await ingester.consume(gzipChunks(this.path, cursor.offset), { flushPartialLine: true });
-    repo.setStatus(this.sourceId, 'done');
+    await this.setStatus('done');
   }
 
   /**
@@ -154,10 +177,11 @@ export class FileSource {
       chosen = detectFormat(firstLines ?? []);
       if (!chosen) {
         if ((firstLines ?? []).length === 0) return null; // nothing complete to look at yet
-        this.deps.repo.setStatus(this.sourceId, 'error', 'Unrecognised format: set it to combined, jsonl or csv');
+        await this.setStatus('error', 'Unrecognised format: set it to combined, jsonl or csv');
         return null;
       }
-      this.deps.repo.setFormat(this.sourceId, chosen);
+      const detected = chosen;
+      await this.deps.write(() => this.deps.repo.setFormat(this.sourceId, detected));
     }
     const parser = createParser(chosen, this.deps.mapping());
     if (chosen === 'csv' && cursor.offset > 0 && firstLines?.length) parser.parse(firstLines[0]);

@@ -9,6 +9,7 @@ import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import { getSource } from '../queries/sources';
 import type { Db } from '../store/db';
+import { explainWriteError, withoutBusyWait, writeWhenFree } from './dbWrite';
 import { FileSource } from './fileSource';
 import { isRotatedCopy, listLogFiles, isLogFileName } from './folderScan';
 import { LineIngester, type LineIngesterHooks } from './lineIngester';
@@ -21,6 +22,8 @@ import type { WriteGate } from '../store/writeGate';
 const POLL_MS = 500;
 const PROGRESS_EVERY_MS = 250;
 const RETRY_MS = 5000;
+/** Watched folders are listed again this often (in polls): a safety net for missed watcher events. */
+const RESCAN_EVERY_POLLS = 4;
 
 export interface IngestDeps {
   db: Db;
@@ -30,6 +33,19 @@ export interface IngestDeps {
   gate: WriteGate;
   /** Called after every commit that inserted rows (features and scoring follow). */
   onRows: (c: Committed) => void;
+}
+
+/** A watched folder: where it is, which directory (inode) we watch, and whether it exists now. */
+interface FolderState {
+  id: number;
+  dir: string;
+  format: LogFormatChoice;
+  ino: number | null;
+  missing: boolean;
+  checking: boolean;
+  polls: number;
+  /** Children being created (their row waits for the database): one row per path. */
+  adding: Map<string, Promise<number>>;
 }
 
 /**
@@ -43,6 +59,7 @@ export class IngestService {
   private readonly watchers = new Map<number, FSWatcher>();
   private readonly lastProgress = new Map<number, number>();
   private readonly retries = new Map<number, NodeJS.Timeout>();
+  private readonly folders = new Map<number, FolderState>();
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -51,7 +68,17 @@ export class IngestService {
   constructor(private readonly deps: IngestDeps) {
     this.repo = new SourceRepo(deps.db);
     this.writer = new LogWriter(deps.db);
-    this.hooks = { beforeCommit: () => deps.gate.idle(), onCommit: (c, cur) => this.committed(c, cur) };
+    const before = () => deps.gate.idle();
+    this.hooks = {
+      beforeCommit: before,
+      write: (fn) => writeWhenFree(deps.db, fn, { before }),
+      onCommit: (c, cur) => this.committed(c, cur),
+    };
+  }
+
+  /** A small write from the ingest side: waits (asynchronously) for a database locked by another program. */
+  private write<T>(fn: () => T): Promise<T> {
+    return writeWhenFree(this.deps.db, fn);
   }
 
   /** After a restart every file and folder continues from its stored offset. */
@@ -75,6 +102,7 @@ export class IngestService {
     await Promise.all([...this.files.values()].map((f) => f.stop()));
     this.watchers.clear();
     this.files.clear();
+    this.folders.clear();
   }
 
   /** Adds a file or folder on this machine. Resolves once the source exists; reading goes on. */
@@ -195,6 +223,7 @@ export class IngestService {
         writer: this.writer,
         hooks: this.hooks,
         mapping: () => this.deps.config().jsonMapping,
+        write: (fn) => this.write(fn),
         onError: (sid, err) => this.failed(sid, err),
       },
       id,
@@ -207,6 +236,7 @@ export class IngestService {
   }
 
   private async unfollow(id: number): Promise<void> {
+    this.folders.delete(id);
     await this.watchers.get(id)?.close();
     this.watchers.delete(id);
     const f = this.files.get(id);
@@ -216,48 +246,144 @@ export class IngestService {
 
   private watchFile(id: number, path: string): void {
     const w = watch(path, { ignoreInitial: true, persistent: false, atomic: false });
-    w.on(
-      'all',
-      () =>
-        void this.files
-          .get(id)
-          ?.sync()
-          .then(() => this.progress(id, true)),
-    );
+    w.on('all', () => {
+      if (this.retries.has(id)) return; // failed: the retry timer reads it again
+      void this.files
+        .get(id)
+        ?.sync()
+        .then(() => this.progress(id, true));
+    });
     w.on('error', (err) => this.deps.logger.warn({ err, path }, 'file watcher error'));
     this.watchers.set(id, w);
   }
 
-  private async watchFolder(
-    id: number,
-    dir: string,
-    initial: boolean,
-    format: LogFormatChoice = 'auto',
-  ): Promise<void> {
-    const known = new Map(this.repo.children(id).map((c) => [c.path, c.id]));
-    const addChild = (path: string) => {
-      let childId = known.get(path);
-      if (childId === undefined) {
-        childId = this.repo.create({ path, kind: 'file', format, parentId: id });
-        known.set(path, childId);
-      }
-      const f = this.follow(childId, path, true);
-      void f.sync().then(() => this.progress(childId, true));
+  private async watchFolder(id: number, dir: string, initial: boolean, format?: LogFormatChoice): Promise<void> {
+    const state: FolderState = {
+      id,
+      dir,
+      format: format ?? this.repo.cursor(id)?.format ?? 'auto',
+      ino: null,
+      missing: false,
+      checking: false,
+      polls: 0,
+      adding: new Map(),
     };
+    this.folders.set(id, state);
+    await this.scanFolder(state, initial);
+  }
+
+  private isCurrent(state: FolderState): boolean {
+    return !this.closed && this.folders.get(state.id) === state;
+  }
+
+  /**
+   * (Re)reads a folder and watches it. Every log file in it is followed; at the first scan and
+   * after the folder was re-created rotated copies too (`initial`), otherwise only files already
+   * known or not named like a rotated copy. A folder that does not exist is marked missing and
+   * scanned again, as a new folder, when the poll sees it return.
+   */
+  private async scanFolder(state: FolderState, initial: boolean): Promise<void> {
+    const { id, dir } = state;
+    const old = this.watchers.get(id);
+    this.watchers.delete(id);
+    await old?.close();
+    const st = await stat(dir).catch(() => null);
+    if (!this.isCurrent(state)) return;
+    if (!st?.isDirectory()) {
+      state.missing = true;
+      state.ino = null;
+      await this.write(() => this.repo.setStatus(id, 'missing', `${dir} does not exist (waiting for it to reappear)`));
+      return;
+    }
+    state.missing = false;
+    state.ino = st.ino;
     const files = await listLogFiles(dir).catch(() => [] as string[]);
-    for (const p of files) if (initial || known.has(p) || !isRotatedCopy(p)) addChild(p);
-    for (const [p] of known) if (!files.includes(p)) addChild(p); // missing now: its FileSource says so
-    this.repo.setStatus(id, 'watching');
+    await this.addFiles(state, files, initial);
+    // Known files that are gone now: their FileSource says so, and reads them if they return.
+    const listed = new Set(files);
+    for (const c of this.repo.children(id)) if (!listed.has(c.path)) await this.addChild(state, c.path);
+    if (!this.isCurrent(state)) return;
+    await this.write(() => this.repo.setStatus(id, 'watching'));
     const w = watch(dir, { ignoreInitial: true, depth: 0, persistent: false });
-    w.on('add', (p) => {
-      if (isLogFileName(p) && (known.has(p) || !isRotatedCopy(p))) addChild(p);
-    });
+    w.on('add', (p) => void this.addFiles(state, [p], false));
     w.on('error', (err) => this.deps.logger.warn({ err, dir }, 'folder watcher error'));
     this.watchers.set(id, w);
   }
 
+  private async addFiles(state: FolderState, paths: string[], initial: boolean): Promise<void> {
+    for (const p of paths) {
+      if (!isLogFileName(p)) continue;
+      if (!initial && isRotatedCopy(p) && this.repo.childByPath(state.id, p) === null) continue;
+      await this.addChild(state, p).catch((err: Error) =>
+        this.deps.logger.warn({ err, path: p }, 'could not add a file of a watched folder (the next scan retries)'),
+      );
+    }
+  }
+
+  /** Follows one file of a folder, creating its source row the first time (once, however often asked). */
+  private async addChild(state: FolderState, path: string): Promise<void> {
+    let childId = this.repo.childByPath(state.id, path);
+    if (childId === null) {
+      let pending = state.adding.get(path);
+      if (!pending) {
+        pending = this.write(
+          () =>
+            this.repo.childByPath(state.id, path) ??
+            this.repo.create({ path, kind: 'file', format: state.format, parentId: state.id }),
+        ).finally(() => state.adding.delete(path));
+        state.adding.set(path, pending);
+      }
+      childId = await pending;
+    }
+    if (!this.isCurrent(state)) return;
+    const id = childId;
+    const f = this.follow(id, path, true);
+    void f.sync().then(() => this.progress(id, true));
+  }
+
+  /**
+   * Notices a watched folder being deleted (marked missing; its files say so too) and coming back
+   * or being replaced by a new directory (scanned again as a new folder: its files are read from
+   * their start). Every few polls it also lists the folder, in case the watcher missed a file.
+   */
+  private async checkFolder(state: FolderState): Promise<void> {
+    if (state.checking) return;
+    state.checking = true;
+    try {
+      const st = await stat(state.dir).catch(() => null);
+      if (!this.isCurrent(state)) return;
+      const present = st?.isDirectory() === true;
+      if (!present) {
+        if (state.missing) return;
+        state.missing = true;
+        state.ino = null;
+        const w = this.watchers.get(state.id);
+        this.watchers.delete(state.id);
+        await w?.close();
+        await this.write(() =>
+          this.repo.setStatus(state.id, 'missing', `${state.dir} does not exist (waiting for it to reappear)`),
+        );
+        this.progress(state.id, true);
+      } else if (state.missing || st!.ino !== state.ino) {
+        this.deps.logger.info({ dir: state.dir }, 'watched folder re-created: reading it again');
+        await this.scanFolder(state, true);
+        this.progress(state.id, true);
+      } else if (++state.polls % RESCAN_EVERY_POLLS === 0) {
+        await this.addFiles(state, await listLogFiles(state.dir).catch(() => [] as string[]), false);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err, dir: state.dir }, 'checking a watched folder failed');
+    } finally {
+      state.checking = false;
+    }
+  }
+
   private async pollAll(): Promise<void> {
-    for (const f of this.files.values()) if (f.follow) void f.sync().then(() => this.progress(f.sourceId));
+    for (const state of this.folders.values()) void this.checkFolder(state);
+    for (const f of this.files.values()) {
+      // A source that failed waits for its retry timer: a full disk is not hammered twice a second.
+      if (f.follow && !this.retries.has(f.sourceId)) void f.sync().then(() => this.progress(f.sourceId));
+    }
   }
 
   private committed(c: Committed, cursor: Readonly<SourceCursor>): void {
@@ -282,16 +408,23 @@ export class IngestService {
     });
   }
 
-  /** A failed read (disk full, locked database, unreadable file) is shown on the source and retried. */
-  private failed(id: number, err: Error): void {
+  /**
+   * A failed read (disk full, locked database, unreadable file) is shown on the source and
+   * retried every RETRY_MS; meanwhile the poll and the watcher leave the source alone.
+   */
+  private failed(id: number, cause: Error): void {
     if (this.closed) return;
+    const err = explainWriteError(cause);
     this.deps.logger.error({ err, sourceId: id }, 'ingest failed');
+    let shown = true;
     try {
-      this.repo.setStatus(id, 'error', err.message);
+      // Never wait here: the database may be what failed (locked by another program).
+      withoutBusyWait(this.deps.db, () => this.repo.setStatus(id, 'error', err.message));
     } catch {
-      /* the database itself may be what failed */
+      shown = false;
     }
-    this.progress(id, true);
+    if (shown) this.progress(id, true);
+    else this.progressError(id, err.message);
     if (this.retries.has(id)) return;
     const t = setTimeout(() => {
       this.retries.delete(id);
@@ -300,6 +433,22 @@ export class IngestService {
     }, RETRY_MS);
     t.unref();
     this.retries.set(id, t);
+  }
+
+  /** The source's progress event with status 'error', when the database could not even take the status. */
+  private progressError(id: number, message: string): void {
+    const s = getSource(this.deps.db, id);
+    if (!s) return;
+    this.deps.logger.warn({ sourceId: id, message }, 'source error not stored (database unavailable)');
+    this.deps.events.emit({
+      type: 'ingest-progress',
+      sourceId: id,
+      lines: s.lines,
+      parseErrors: s.parseErrors,
+      bytesDone: s.bytesDone,
+      bytesTotal: s.bytesTotal,
+      status: 'error',
+    });
   }
 
   private parentOf(id: number): number | null {

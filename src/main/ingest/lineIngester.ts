@@ -8,6 +8,11 @@ const BATCH_LINES = 20_000;
 export interface LineIngesterHooks {
   /** Awaited before each commit: lets a long exclusive writer finish first (see WriteGate). */
   beforeCommit?(): Promise<void>;
+  /**
+   * Runs the commit instead of calling it directly: may wait for a database locked by another
+   * program and retry (then it also does what beforeCommit does, before every attempt).
+   */
+  write?<T>(commit: () => T): Promise<T>;
   onCommit?(committed: Committed, cursor: Readonly<SourceCursor>): void;
 }
 
@@ -71,8 +76,13 @@ export class LineIngester {
 
   private async commit(): Promise<void> {
     if (this.pendingLines === 0) return;
-    await this.hooks.beforeCommit?.();
-    const committed = this.writer.commit(this.cursor, this.rows, this.errors);
+    const run = () => this.writer.commit(this.cursor, this.rows, this.errors);
+    let committed: Committed;
+    if (this.hooks.write) committed = await this.hooks.write(run);
+    else {
+      await this.hooks.beforeCommit?.();
+      committed = run();
+    }
     this.rows = [];
     this.errors = [];
     this.pendingLines = 0;

@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { ParsedEntry } from './parse';
 import type { Db } from '../store/db';
 
@@ -51,7 +51,10 @@ export class LogWriter {
   private readonly insertError: Statement;
   private readonly updateCursor: Statement;
   private readonly countKept: Statement;
-  private readonly commitTx: (cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => Committed;
+  private readonly lastId: Statement;
+  private readonly commitTx: Transaction<
+    (cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => Committed
+  >;
 
   constructor(private readonly db: Db) {
     const sql =
@@ -61,6 +64,7 @@ export class LogWriter {
     this.one = db.prepare(sql + tuple);
     this.insertError = db.prepare('INSERT INTO parse_errors (source_id, line_no, reason, line) VALUES (?, ?, ?, ?)');
     this.countKept = db.prepare('SELECT count(*) FROM parse_errors WHERE source_id = ?').pluck();
+    this.lastId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck();
     this.updateCursor = db.prepare(
       `UPDATE sources SET byte_offset = ?, lines = ?, parse_errors = ?, identity = ?, bytes_total = max(bytes_total, ?)
        WHERE id = ?`,
@@ -89,11 +93,13 @@ export class LogWriter {
 
   /** Inserts the rows and advances the cursor, atomically. */
   commit(cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]): Committed {
-    return this.commitTx(cursor, rows, errors);
+    // IMMEDIATE: the write lock is taken at BEGIN, so a database locked by another program
+    // fails the whole batch up front (SQLITE_BUSY) instead of after some of its inserts.
+    return this.commitTx.immediate(cursor, rows, errors);
   }
 
   private maxId(): number {
-    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number) ?? 0;
+    return this.lastId.get() as number;
   }
 
   private insertRows(sourceId: number, rows: PendingRow[]): void {

@@ -87,6 +87,13 @@ export class SourceRepo {
     }>;
   }
 
+  /** The file source a folder keeps for one of its files, if it has one. */
+  childByPath(parentId: number, path: string): number | null {
+    const r = this.db.prepare('SELECT id FROM sources WHERE parent_id = ? AND path = ?').get(parentId, path) as
+      { id: number } | undefined;
+    return r?.id ?? null;
+  }
+
   byPath(path: string, kind: Source['kind']): number | null {
     const r = this.db.prepare('SELECT id FROM sources WHERE path = ? AND kind = ?').get(path, kind) as
       { id: number } | undefined;
