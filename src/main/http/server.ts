@@ -7,6 +7,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { ApiError, OPERATION_NAMES, operations } from '../../shared/api';
 import type { Engine } from '../engine';
 import { FAST_INPUT } from './fastInput';
+import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../ingest/dbWrite';
 import { buildOpenApi } from './openapi';
 import { createGuard } from './security';
 import { registerEvents } from './sse';
@@ -53,6 +54,17 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
       return reply
         .code(413)
         .send({ error: 'Payload Too Large', message: `JSON bodies on this route are limited to ${limit} bytes` });
+    }
+    // Storage trouble is the machine's state, not a bug: say what it is (507 full, 503 locked).
+    const storage = explainWriteError(err);
+    if (storage instanceof DatabaseFullError || storage instanceof DatabaseLockedError) {
+      const status = storage instanceof DatabaseFullError ? 507 : 503;
+      return reply.code(status).send({ error: errorName(status), message: storage.message });
+    }
+    if (isBusy(err)) {
+      return reply
+        .code(503)
+        .send({ error: errorName(503), message: 'The database is locked by another program; try again shortly' });
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       const type = req.headers['content-type'] ?? 'none';
@@ -157,8 +169,11 @@ function errorName(status: number): string {
       404: 'Not Found',
       409: 'Conflict',
       413: 'Payload Too Large',
+      415: 'Unsupported Media Type',
+      422: 'Unprocessable Entity',
       501: 'Not Implemented',
       503: 'Service Unavailable',
+      507: 'Insufficient Storage',
     }[status] ?? 'Error'
   );
 }

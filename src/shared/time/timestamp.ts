@@ -236,8 +236,10 @@ export function parseIsoTimestamp(text: string): TimestampResult {
 }
 
 /**
- * Epoch number to ms. The unit is inferred from magnitude, as the shared API schema does:
- * below 1e11 it is seconds (1e11 ms would be 1973, 1e11 s is year 5138), then ms, µs, ns.
+ * Epoch number to ms. The unit is inferred from magnitude: below 1e11 seconds (1e11 ms would
+ * be 1973, 1e11 s is year 5138), below 1e15 milliseconds, below 1e18 microseconds, then
+ * nanoseconds. The ms band reaches past year 2100 on purpose, so a millisecond date in year
+ * 9999 is refused rather than read as microseconds in 1978 (µs epochs before 2001 are the cost).
  */
 export function epochToMs(value: number): TimestampResult {
   if (!Number.isFinite(value)) return { ok: false, reason: `epoch value ${value} is not a finite number` };
@@ -245,9 +247,9 @@ export function epochToMs(value: number): TimestampResult {
   const ms =
     a < 1e11
       ? Math.round(value * 1000)
-      : a < 1e14
+      : a < 1e15
         ? Math.round(value)
-        : a < 1e17
+        : a < 1e18
           ? Math.floor(value / 1e3)
           : Math.floor(value / 1e6);
   if (ms < MIN_MS || ms >= MAX_MS) {

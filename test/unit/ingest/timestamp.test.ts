@@ -101,6 +101,8 @@ describe('epoch numbers', () => {
     expect(ms(epochToMs(1_431_857_103.25))).toBe(1_431_857_103_250);
     expect(ms(epochToMs(1_431_857_103_000))).toBe(1_431_857_103_000);
     expect(ms(epochToMs(1_431_857_103_000_123))).toBe(1_431_857_103_000);
+    // Year 9999 in milliseconds is out of range, not 1978 in microseconds.
+    expect(why(epochToMs(253_402_300_799_000))).toMatch(/outside years/);
     expect(ms(epochToMs(1.431857103e18))).toBe(1_431_857_103_000);
     expect(ms(epochToMs(0))).toBe(0);
   });
