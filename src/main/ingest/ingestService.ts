@@ -395,6 +395,11 @@ export class IngestService {
     const now = Date.now();
     if (!force && now - (this.lastProgress.get(id) ?? 0) < PROGRESS_EVERY_MS) return;
     this.lastProgress.set(id, now);
+    this.emitProgress(id);
+  }
+
+  /** The source's progress as stored, optionally with the status overridden. */
+  private emitProgress(id: number, status?: string): void {
     const s = getSource(this.deps.db, id);
     if (!s) return;
     this.deps.events.emit({
@@ -404,7 +409,7 @@ export class IngestService {
       parseErrors: s.parseErrors,
       bytesDone: s.bytesDone,
       bytesTotal: s.bytesTotal,
-      status: s.status,
+      status: status ?? s.status,
     });
   }
 
@@ -437,18 +442,8 @@ export class IngestService {
 
   /** The source's progress event with status 'error', when the database could not even take the status. */
   private progressError(id: number, message: string): void {
-    const s = getSource(this.deps.db, id);
-    if (!s) return;
     this.deps.logger.warn({ sourceId: id, message }, 'source error not stored (database unavailable)');
-    this.deps.events.emit({
-      type: 'ingest-progress',
-      sourceId: id,
-      lines: s.lines,
-      parseErrors: s.parseErrors,
-      bytesDone: s.bytesDone,
-      bytesTotal: s.bytesTotal,
-      status: 'error',
-    });
+    this.emitProgress(id, 'error');
   }
 
   private parentOf(id: number): number | null {

@@ -16,7 +16,7 @@ import type { Detector, IsolationForestOptions, Matrix } from './types';
 import { checkMatrix } from './matrix';
 import { Rng } from './rng';
 import { dedupRows, expand } from './dedup';
-import { thresholdFor } from './stats';
+import { above, thresholdFor } from './stats';
 import {
   checkContamination,
   checkHeader,
@@ -179,11 +179,7 @@ export class IsolationForest implements Detector {
   }
 
   predict(X: Matrix): Uint8Array {
-    const s = this.score(X);
-    const t = this.threshold;
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s[i] > t ? 1 : 0;
-    return out;
+    return above(this.score(X), this.threshold);
   }
 
   /**

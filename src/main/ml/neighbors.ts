@@ -14,7 +14,7 @@ import { checkMatrix } from './matrix';
 import { applyScaler, checkScaler, fitScaler } from './scaler';
 import { dedupRows, expand, groupRows, type Distinct } from './dedup';
 import { KdTree, NeighborResult } from './kdtree';
-import { thresholdFor } from './stats';
+import { above, thresholdFor } from './stats';
 import {
   checkContamination,
   checkHeader,
@@ -131,11 +131,7 @@ export abstract class NeighborDetector implements Detector {
   }
 
   predict(X: Matrix): Uint8Array {
-    const s = this.score(X);
-    const t = this.threshold;
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s[i] > t ? 1 : 0;
-    return out;
+    return above(this.score(X), this.threshold);
   }
 
   toJSON(): NeighborJson & Record<string, unknown> {

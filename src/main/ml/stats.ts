@@ -77,3 +77,10 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   if (positives === 0 || negatives === 0) throw new Error('rocAuc needs both classes');
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
+
+/** 1 where the score is strictly above the threshold: every detector's `predict`. */
+export function above(scores: Float64Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(scores.length);
+  for (let i = 0; i < scores.length; i++) out[i] = scores[i] > threshold ? 1 : 0;
+  return out;
+}
