@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
           mlWorker: resolve(__dirname, 'src/main/models/mlWorker.ts'),
+          checkpointWorker: resolve(__dirname, 'src/main/store/checkpointWorker.ts'),
           bench: resolve(__dirname, 'bench/index.ts'),
           soak: resolve(__dirname, 'bench/soak.ts'),
         },

@@ -6,8 +6,10 @@ import { EventBus } from '../src/main/events';
 import { IngestService } from '../src/main/ingest/ingestService';
 import { createLogger } from '../src/main/logger';
 import { AppConfigSchema } from '../src/shared/config';
+import { Checkpointer } from '../src/main/store/checkpointer';
 import { openDatabase } from '../src/main/store/db';
 import { WriteGate } from '../src/main/store/writeGate';
+import { clfTimestampAt, formatClfTimestamp } from '../src/shared/time/timestamp';
 import { fixtureText } from './fixtures';
 
 /** A combined log of `lines` lines made by repeating the 10,000-line reference log. */
@@ -46,6 +48,12 @@ export async function benchIngest(lines: number): Promise<Record<string, number>
       config: () => AppConfigSchema.parse({}),
       onRows: () => undefined,
     });
+    // As in the app: WAL checkpoints on the second core (needs the build's checkpointWorker.js).
+    const checkpointer = new Checkpointer(
+      db,
+      join(dir, 'bench.sqlite'),
+      join(process.cwd(), 'out', 'main', 'checkpointWorker.js'),
+    );
     const rssBefore = process.memoryUsage().rss;
     const t0 = performance.now();
     const source = await ingest.addPath({ path: log, format: 'combined', watch: false });
@@ -53,6 +61,7 @@ export async function benchIngest(lines: number): Promise<Record<string, number>
     const ms = performance.now() - t0;
     const stored = db.prepare('SELECT count(*) FROM logs').pluck().get() as number;
     await ingest.close();
+    await checkpointer.stop();
     db.close();
     if (stored !== lines) throw new Error(`ingested ${stored} of ${lines} lines`);
     return {

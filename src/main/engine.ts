@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ApiError, operations, type ApiHandlers, type Input, type OperationName, type Output } from '../shared/api';
 import { describeZodError } from './http/validation';
@@ -21,6 +21,7 @@ import { Scheduler } from './scheduler/scheduler';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
 import { openDatabase, type Db } from './store/db';
+import { Checkpointer } from './store/checkpointer';
 import { WriteGate } from './store/writeGate';
 
 export const DB_FILE = 'outlier-desk.sqlite';
@@ -56,6 +57,7 @@ export class Engine {
   readonly detector: DetectService;
   readonly scheduler: Scheduler;
   readonly api: ApiHandlers;
+  private readonly checkpointer: Checkpointer;
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
   private applying: Promise<void> = Promise.resolve();
@@ -80,6 +82,7 @@ export class Engine {
     });
     const workerFile = opts.workerFile ?? join(process.cwd(), 'out', 'main', 'mlWorker.js');
     if (!existsSync(workerFile)) throw new Error(`The ML worker ${workerFile} is missing: run \`npm run build\``);
+    this.checkpointer = new Checkpointer(this.db, this.dbPath, join(dirname(workerFile), 'checkpointWorker.js'));
     this.models = new ModelService({
       db: this.db,
       dbPath: this.dbPath,
@@ -130,6 +133,7 @@ export class Engine {
     await this.applying.catch(() => undefined);
     await this.features.schedule().catch(() => undefined);
     await this.models.close();
+    await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
 
