@@ -12,14 +12,29 @@ import { WriteGate } from '../src/main/store/writeGate';
 import { clfTimestampAt, formatClfTimestamp } from '../src/shared/time/timestamp';
 import { fixtureText } from './fixtures';
 
-/** A combined log of `lines` lines made by repeating the 10,000-line reference log. */
+/** The reference log spans 3.5 days; each copy is moved on by this much so time keeps going forward. */
+const COPY_SHIFT_MS = 4 * 86_400_000;
+
+/**
+ * A combined log of `lines` lines made by repeating the 10,000-line reference log, each copy's
+ * timestamps moved on by 4 days as a real log's would be (so indexes see the usual arrival order).
+ */
 export async function writeBigLog(path: string, lines: number): Promise<number> {
   const reference = fixtureText('ingest/apache_logs.log.gz').trimEnd().split('\n');
+  const parts = reference.map((l) => {
+    const open = l.indexOf('[');
+    return { before: l.slice(0, open + 1), ms: clfTimestampAt(l, open + 1), after: l.slice(open + 27) };
+  });
   const out = createWriteStream(path);
   let bytes = 0;
-  for (let written = 0; written < lines;) {
-    const n = Math.min(reference.length, lines - written);
-    const chunk = reference.slice(0, n).join('\n') + '\n';
+  for (let written = 0, copy = 0; written < lines; copy++) {
+    const n = Math.min(parts.length, lines - written);
+    const shift = copy * COPY_SHIFT_MS;
+    const chunk =
+      parts
+        .slice(0, n)
+        .map((p) => p.before + formatClfTimestamp(p.ms + shift) + p.after)
+        .join('\n') + '\n';
     bytes += Buffer.byteLength(chunk);
     if (!out.write(chunk)) await once(out, 'drain');
     written += n;
