@@ -292,11 +292,13 @@ export class ModelService {
     return this.scorer.explain(features).catch(() => null);
   }
 
-  /** Announces up to `limit` flagged rows; returns how many. */
+  /** Announces up to `limit` flagged rows of a scored slice, the most anomalous first; returns how many. */
   private announce(s: ScoreArrays, limit: number): number {
-    const ids: number[] = [];
-    for (let i = 0; i < s.isAnomaly.length && ids.length < limit; i++) if (s.isAnomaly[i]) ids.push(s.ids[i]);
-    if (ids.length === 0) return 0;
+    const flagged: number[] = [];
+    for (let i = 0; i < s.isAnomaly.length; i++) if (s.isAnomaly[i]) flagged.push(i);
+    if (flagged.length === 0 || limit <= 0) return 0;
+    if (flagged.length > limit) flagged.sort((a, b) => s.combined[b] - s.combined[a]).length = limit;
+    const ids = flagged.map((i) => s.ids[i]).sort((a, b) => a - b);
     this.deps.events.emit({ type: 'anomalies', rows: anomalyRowsByIds(this.deps.db, ids) });
     return ids.length;
   }
