@@ -8,8 +8,7 @@ import type { ScoreArrays } from './protocol';
  * Longest a transaction of `write` may spend inserting before it commits. A row costs ~10 µs,
  * so a 300,000-row rescoring becomes a few hundred short transactions with the event loop
  * free between them (a fixed 20,000-row chunk held it for 60–140 ms on the 2-core CI
- * machine). The commit that triggers SQLite's automatic WAL checkpoint adds its own time
- * (~35 ms for the 16 MiB WAL on that machine's disk): that is the longest pause left.
+ * machine). WAL checkpoints run in their own thread (store/checkpointer.ts), not in these commits.
  */
 const SLICE_MS = 8;
 /** Rows written between two looks at the clock. */
