@@ -227,7 +227,8 @@ function SourceRow({ s }: { s: Source }) {
           <span className={`badge st-${s.status}`}>{s.status}</span>
         </td>
         <td className="actions">
-          {paused ? (
+          {/* Only followed files and folders can pause; an upload or the API source has nothing to follow. */}
+          {s.kind !== 'file' && s.kind !== 'folder' ? null : paused ? (
             <button onClick={() => void resume(s.id)} aria-label={`Resume ${name}`}>
               Resume
             </button>

@@ -1,0 +1,40 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apacheLogLines } from '../unit/ingest/fixtures';
+import { launchBrowser, openPage, screenshot, serve, type Served } from './harness';
+
+const LINES = 2500;
+
+describe('drag and drop in browser mode', () => {
+  let server: Served;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await serve();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('uploads a real log file dropped onto the window and lists it in Sources with its line count', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}#sources`);
+    await page.getByRole('heading', { name: 'Sources', level: 2 }).waitFor();
+    const content = apacheLogLines().slice(0, LINES).join('\n') + '\n';
+    // What the browser builds when a file from the desktop is dropped: a DataTransfer holding a File.
+    const dataTransfer = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'dropped-access.log', { type: 'text/plain' }));
+      return dt;
+    }, content);
+    await page.dispatchEvent('.app', 'dragenter', { dataTransfer });
+    await page.dispatchEvent('.app', 'dragover', { dataTransfer });
+    await page.dispatchEvent('.app', 'drop', { dataTransfer });
+
+    const row = page.getByRole('row', { name: /dropped-access\.log/ });
+    await row.waitFor();
+    await row.getByText('2,500', { exact: true }).waitFor();
+    await screenshot(page, 'sources-dropped');
+    expect(errors).toEqual([]);
+  });
+});
