@@ -23,8 +23,13 @@ describe('drag and drop in browser mode', () => {
     const content = apacheLogLines().slice(0, LINES).join('\n') + '\n';
     // What the browser builds when a file from the desktop is dropped: a DataTransfer holding a File.
     const dataTransfer = await page.evaluateHandle((text) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([text], 'dropped-access.log', { type: 'text/plain' }));
+      // Runs in the page; typed by hand because the test's own program has no DOM library.
+      const page = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: string[], name: string, options: { type: string }) => unknown;
+      };
+      const dt = new page.DataTransfer();
+      dt.items.add(new page.File([text], 'dropped-access.log', { type: 'text/plain' }));
       return dt;
     }, content);
     await page.dispatchEvent('.app', 'dragenter', { dataTransfer });

@@ -1,4 +1,4 @@
-import { recomputeAllFeaturesAsync, updateFeaturesAfterInsert } from '../features';
+import { FeatureTail, recomputeAllFeaturesAsync, type AdvanceResult, type FeatureTailOptions } from '../features';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -10,15 +10,56 @@ export interface FeatureRange {
   lastId: number;
 }
 
+export interface FeaturePipelineOptions {
+  /** Longest a slice of a step holds the event loop before committing and yielding (default 8 ms;
+   *  a slice always finishes the row it is on, and a range-recompute fallback runs to its end). */
+  sliceBudgetMs?: number;
+  /** Bounds of the per-IP tail state. */
+  tail?: FeatureTailOptions;
+}
+
+/** What the last step did (diagnostics, bench/features.ts). */
+export interface FeatureStepStats {
+  /** Transactions the step took (each committed on its own, with an event-loop turn between). */
+  slices: number;
+  /** Rows that received features. */
+  rows: number;
+  /** Existing rows rewritten because late rows entered their windows. */
+  updated: number;
+  /** IPs seeded from SQLite, IPs that fell back to the range recompute. */
+  seeded: number;
+  fallbackIps: number;
+  /** The step was a full recompute (features empty, of another window, or too many new rows). */
+  full: boolean;
+  /** Longest single slice (the longest the step held the event loop) and the sum of all. */
+  maxSliceMs: number;
+  busyMs: number;
+}
+
+/** Above this many new rows one full recompute is cheaper than the incremental path. */
+const FULL_RECOMPUTE_NEW_ROWS = 200_000;
+
 /**
  * Keeps `features` current: new rows get theirs incrementally as batches commit (coalesced,
- * one update at a time), and a window change or POST /features/generate_features recomputes
+ * one step at a time), and a window change or POST /features/generate_features recomputes
  * everything under the write gate with progress events.
+ *
+ * A step works through the rows after the last featured id in slices (FeatureTail.advance): each
+ * slice gives features to the next rows in id order within a time budget and commits, so after
+ * every slice `features` is exactly the batch result for the rows up to its last id; listeners
+ * hear of each slice, and the event loop gets a turn before the next. Rows in time order per IP
+ * cost O(1) each from the in-memory tail state; see features/tail.ts for the rest.
  */
 export class FeaturePipeline {
   private running: Promise<void> | null = null;
   private again = false;
   private listeners: Array<(r: FeatureRange) => void> = [];
+  private readonly tail: FeatureTail;
+  private readonly sliceBudgetMs: number;
+  /** Sources seen at the last check: rows of `logs` only ever disappear with their source. */
+  private seenSources = { maxId: 0, count: 0, addedSum: 0 };
+  /** Figures of the last step that had rows to process. */
+  lastStep: FeatureStepStats | null = null;
 
   constructor(
     private readonly db: Db,
@@ -26,7 +67,11 @@ export class FeaturePipeline {
     private readonly events: EventBus,
     private readonly logger: Logger,
     private readonly windowMs: () => number,
-  ) {}
+    options: FeaturePipelineOptions = {},
+  ) {
+    this.tail = new FeatureTail(options.tail);
+    this.sliceBudgetMs = options.sliceBudgetMs ?? 8;
+  }
 
   /** Called after new rows commit; returns when they (and any earlier ones) have features. */
   schedule(): Promise<void> {
@@ -51,12 +96,18 @@ export class FeaturePipeline {
   async recomputeAll(): Promise<number> {
     await this.running;
     return this.gate.exclusive(async () => {
-      const res = await recomputeAllFeaturesAsync(this.db, this.windowMs(), {
-        onProgress: (done, total) => this.events.emit({ type: 'features-progress', done, total }),
-      });
-      this.logger.info({ rows: res.rows, ms: Math.round(res.ms) }, 'features recomputed');
-      this.events.emit({ type: 'features-progress', done: res.rows, total: res.rows });
-      return res.rows;
+      // Called after a window change and after a source removal: the tail state is stale.
+      this.tail.clear();
+      try {
+        const res = await recomputeAllFeaturesAsync(this.db, this.windowMs(), {
+          onProgress: (done, total) => this.events.emit({ type: 'features-progress', done, total }),
+        });
+        this.logger.info({ rows: res.rows, ms: Math.round(res.ms) }, 'features recomputed');
+        this.events.emit({ type: 'features-progress', done: res.rows, total: res.rows });
+        return res.rows;
+      } finally {
+        this.tail.clear();
+      }
     });
   }
 
@@ -65,17 +116,123 @@ export class FeaturePipeline {
     return (this.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number) ?? 0;
   }
 
-  private async step(): Promise<void> {
+  private newestLogId(): number {
+    return this.db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
+  }
+
+  /** Waits until no exclusive writer holds the connection and no transaction is open on it. */
+  private async settle(): Promise<void> {
     await this.gate.idle();
+    // An exclusive writer may have taken the gate (and opened its transaction) between idle()
+    // resolving and this continuation running; a slice must never nest inside it.
+    while (this.gate.busy || this.db.inTransaction) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      await this.gate.idle();
+    }
+  }
+
+  /**
+   * Source removal deletes its rows (ON DELETE CASCADE), which the tail state may still count.
+   * The engine recomputes everything afterwards (which clears the state), but slices may run
+   * before that recompute starts: clear the state as soon as a source we saw is gone. The
+   * sources seen are fingerprinted by count and sum of added_at, so a removed source whose id is
+   * reused by a new one is noticed too.
+   */
+  private checkRemovals(): void {
+    const seen = this.seenSources;
+    const [count, addedSum] = this.db
+      .prepare('SELECT count(*), total(added_at) FROM sources WHERE id <= ?')
+      .raw()
+      .get(seen.maxId) as [number, number];
+    if (count !== seen.count || addedSum !== seen.addedSum) this.tail.clear();
+    const [all, allSum, maxId] = this.db
+      .prepare('SELECT count(*), total(added_at), coalesce(max(id), 0) FROM sources')
+      .raw()
+      .get() as [number, number, number];
+    this.seenSources = { maxId, count: all, addedSum: allSum };
+  }
+
+  private notify(firstId: number, lastId: number): void {
+    for (const l of this.listeners) l({ firstId, lastId });
+  }
+
+  private async step(): Promise<void> {
+    await this.settle();
+    const windowMs = this.windowMs();
     const first = this.featuredUpTo() + 1;
-    const last = this.db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
-    if (last < first) return;
+    const target = this.newestLogId();
+    if (target < first) return;
+    const stats: FeatureStepStats = {
+      slices: 0,
+      rows: 0,
+      updated: 0,
+      seeded: 0,
+      fallbackIps: 0,
+      full: false,
+      maxSliceMs: 0,
+      busyMs: 0,
+    };
+    this.lastStep = stats;
+    if (
+      target - first + 1 > FULL_RECOMPUTE_NEW_ROWS &&
+      (this.db.prepare('SELECT count(*) FROM logs WHERE id >= ?').pluck().get(first) as number) >
+        FULL_RECOMPUTE_NEW_ROWS
+    ) {
+      await this.fullRecompute(windowMs, first, stats);
+      return;
+    }
+    for (;;) {
+      let r: AdvanceResult;
+      const t0 = performance.now();
+      try {
+        this.checkRemovals();
+        r = this.tail.advance(this.db, windowMs, { lastId: target, budgetMs: this.sliceBudgetMs });
+      } catch (err) {
+        this.logger.error({ err }, 'feature update failed');
+        return;
+      }
+      if (r.full) {
+        await this.fullRecompute(windowMs, first, stats);
+        return;
+      }
+      const ms = performance.now() - t0;
+      stats.slices++;
+      stats.rows += r.rows;
+      stats.updated += r.updated;
+      stats.seeded += r.seeded;
+      stats.fallbackIps += r.fallbackIps;
+      stats.busyMs += ms;
+      stats.maxSliceMs = Math.max(stats.maxSliceMs, ms);
+      if (r.lastId >= r.firstId) this.notify(r.firstId, r.lastId);
+      if (r.lastId >= target) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.settle();
+    }
+  }
+
+  /** Features empty, of another window, or a very large step: recompute everything under the gate. */
+  private async fullRecompute(windowMs: number, first: number, stats: FeatureStepStats): Promise<void> {
+    stats.full = true;
+    const t0 = performance.now();
+    let last = 0;
     try {
-      updateFeaturesAfterInsert(this.db, this.windowMs(), first);
+      await this.gate.exclusive(async () => {
+        this.tail.clear();
+        try {
+          // Read right before the transaction opens (synchronously): exactly the rows it covers.
+          last = this.newestLogId();
+          await recomputeAllFeaturesAsync(this.db, windowMs, { maxBlockMs: this.sliceBudgetMs });
+        } finally {
+          this.tail.clear();
+        }
+      });
     } catch (err) {
       this.logger.error({ err }, 'feature update failed');
       return;
     }
-    for (const l of this.listeners) l({ firstId: first, lastId: last });
+    stats.slices++;
+    stats.busyMs += performance.now() - t0;
+    stats.rows += last - first + 1;
+    if (last >= first) this.notify(first, last);
   }
 }

@@ -46,58 +46,87 @@ export function updateFeaturesAfterInsert(db: Db, windowMs: number, firstNewLogI
       const news = (
         db.prepare('SELECT ip, ts_ms FROM logs WHERE id >= ?').raw().all(firstNewLogId) as [string, number][]
       ).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-      const readRange = db
-        .prepare('SELECT ts_ms, id, status FROM logs WHERE ip = ? AND ts_ms > ? AND ts_ms < ? ORDER BY ts_ms, id')
-        .raw();
-      const upsert = db.prepare(
-        `INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count)
-         VALUES (?, ${windowMs}, ?, ?, ?)
-         ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
-           request_count = excluded.request_count, client_error_count = excluded.client_error_count,
-           server_error_count = excluded.server_error_count`,
-      );
-
+      const ranges = ipRangeRecomputer(db, windowMs);
       let updated = 0;
-      const recompute = (ip: string, lo: number, hi: number): void => {
-        const rows = readRange.all(ip, lo - windowMs, hi) as [number, number, number][];
-        let head = 0;
-        let c4 = 0;
-        let c5 = 0;
-        for (let k = 0; k < rows.length; k++) {
-          const [t, id, status] = rows[k];
-          while (rows[head][0] <= t - windowMs) {
-            const c = statusClass(rows[head][2]);
-            if (c === 1) c4--;
-            else if (c === 2) c5--;
-            head++;
-          }
-          const c = statusClass(status);
-          if (c === 1) c4++;
-          else if (c === 2) c5++;
-          if (t >= lo) {
-            upsert.run(id, k - head + 1, c4, c5);
-            updated++;
-          }
-        }
-      };
-
-      // `news` is sorted by (ip, ts): merge each IP's [t, t + W) ranges as they come.
-      let ip = news[0][0];
-      let lo = news[0][1];
-      let hi = lo + windowMs;
-      for (let k = 1; k < news.length; k++) {
-        const [nip, t] = news[k];
-        if (nip === ip && t <= hi) {
-          hi = Math.max(hi, t + windowMs);
-          continue;
-        }
-        recompute(ip, lo, hi);
-        ip = nip;
-        lo = t;
-        hi = t + windowMs;
+      let from = 0;
+      for (let k = 1; k <= news.length; k++) {
+        if (k < news.length && news[k][0] === news[from][0]) continue;
+        const starts: number[] = [];
+        for (let j = from; j < k; j++) starts.push(news[j][1]);
+        updated += ranges(news[from][0], starts, Number.MAX_SAFE_INTEGER);
+        from = k;
       }
-      recompute(ip, lo, hi);
       return { updated };
     })
     .immediate();
+}
+
+/** See `ipRangeRecomputer`. */
+export type IpRangeRecomputer = (ip: string, starts: readonly number[], maxId: number) => number;
+
+/**
+ * The per-IP range recompute above, as a function bound to prepared statements: after rows of
+ * `ip` arrived at the timestamps `starts` (ascending), it rewrites every row of the IP with
+ * id ≤ maxId and ts in the union of the ranges [t, t + W), from the IP's rows with id ≤ maxId
+ * (the W before each merged range read as context), and returns the rows written. Rows with
+ * id > maxId are neither read nor written: when the IP's other rows (outside the union, which
+ * no row at one of `starts` can enter) already hold the features of the prefix id ≤ maxId, all
+ * of them do afterwards. The caller holds the transaction.
+ */
+export function ipRangeRecomputer(db: Db, windowMs: number): IpRangeRecomputer {
+  assertWindowMs(windowMs);
+  const readRange = db
+    .prepare(
+      'SELECT ts_ms, id, status FROM logs WHERE ip = ? AND ts_ms > ? AND ts_ms < ? AND id <= ? ORDER BY ts_ms, id',
+    )
+    .raw();
+  const upsert = db.prepare(
+    `INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count)
+     VALUES (?, ${windowMs}, ?, ?, ?)
+     ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
+       request_count = excluded.request_count, client_error_count = excluded.client_error_count,
+       server_error_count = excluded.server_error_count`,
+  );
+  const recompute = (ip: string, lo: number, hi: number, maxId: number): number => {
+    const rows = readRange.all(ip, lo - windowMs, hi, maxId) as [number, number, number][];
+    let updated = 0;
+    let head = 0;
+    let c4 = 0;
+    let c5 = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const [t, id, status] = rows[k];
+      while (rows[head][0] <= t - windowMs) {
+        const c = statusClass(rows[head][2]);
+        if (c === 1) c4--;
+        else if (c === 2) c5--;
+        head++;
+      }
+      const c = statusClass(status);
+      if (c === 1) c4++;
+      else if (c === 2) c5++;
+      if (t >= lo) {
+        upsert.run(id, k - head + 1, c4, c5);
+        updated++;
+      }
+    }
+    return updated;
+  };
+  return (ip, starts, maxId) => {
+    if (starts.length === 0) return 0;
+    let updated = 0;
+    let lo = starts[0];
+    let hi = lo + windowMs;
+    for (let k = 1; k < starts.length; k++) {
+      const t = starts[k];
+      if (t < lo) throw new RangeError('starts must be in ascending order');
+      if (t <= hi) {
+        hi = Math.max(hi, t + windowMs);
+        continue;
+      }
+      updated += recompute(ip, lo, hi, maxId);
+      lo = t;
+      hi = t + windowMs;
+    }
+    return updated + recompute(ip, lo, hi, maxId);
+  };
 }

@@ -7,6 +7,8 @@ export { recomputeAllFeatures, recomputeAllFeaturesAsync } from './batch';
 export type { RecomputeAsyncOptions, RecomputeResult } from './batch';
 export { updateFeaturesAfterInsert } from './incremental';
 export type { IncrementalResult } from './incremental';
+export { FeatureTail } from './tail';
+export type { AdvanceOptions, AdvanceResult, FeatureTailOptions } from './tail';
 export { LiveWindowCache } from './liveWindow';
 export type { LiveEntry, LiveWindowOptions } from './liveWindow';
 export { EXPORT_HEADER, exportFeaturesCsv } from './export';
