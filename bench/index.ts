@@ -43,6 +43,8 @@ async function main(): Promise<void> {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'inherit'],
+      // The engine's log would mix with the section's JSON on stdout.
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
     });
     try {
       report[name] = JSON.parse(child.stdout);
