@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listAnomalies } from '../../../src/main/queries/anomalies';
 import { overviewCounts, timeline } from '../../../src/main/queries/overview';
+import { AnomalyQuerySchema } from '../../../src/shared/schemas/analysis';
 import { openDatabase, type Db } from '../../../src/main/store/db';
 import { tempDir } from '../../helpers/tmp';
 
@@ -58,5 +60,16 @@ describe('overview and timeline queries', () => {
       { t: 6002, total: 3, flagged: 1 },
     ]);
     expect(t.points.reduce((s, p) => s + p.total, 0)).toBe(10);
+  });
+
+  it('pages flagged entries by cursor or by offset, in the same order', () => {
+    const q = (extra: object) => AnomalyQuerySchema.parse({ limit: 2, ...extra });
+    const first = listAnomalies(db, q({}));
+    expect(first.rows.map((r) => r.id)).toEqual([10, 7]);
+    expect(first.total).toBe(4);
+    const next = listAnomalies(db, q({ cursor: first.nextCursor }));
+    expect(next.rows.map((r) => r.id)).toEqual([4, 1]);
+    expect(listAnomalies(db, q({ offset: 2 })).rows.map((r) => r.id)).toEqual([4, 1]);
+    expect(listAnomalies(db, q({ onlyFlagged: false, offset: 8 })).rows.map((r) => r.id)).toEqual([2, 1]);
   });
 });

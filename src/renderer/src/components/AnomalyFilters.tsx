@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { MODEL_NAMES, type ModelName } from '../../../shared/config';
 import { DEFAULT_FILTER, useAnomalies, type AnomalyFilter } from '../store/anomaliesStore';
-import { useApp } from '../store/appStore';
 import { useUtc } from '../store/prefsStore';
 import { fmtTime, fromInputTime, toInputTime } from './format';
 
@@ -125,8 +124,6 @@ export function AnomalyFilters() {
   const filter = useAnomalies((s) => s.filter);
   const setFilter = useAnomalies((s) => s.setFilter);
   const replaceFilter = useAnomalies((s) => s.replaceFilter);
-  // The engine's HTTP query cannot express onlyFlagged=false yet (see the report): desktop only.
-  const canShowAll = useApp((s) => s.transport?.kind === 'ipc');
 
   return (
     <div className="filters" role="search" aria-label="Filter entries">
@@ -200,16 +197,14 @@ export function AnomalyFilters() {
       <div className="filters-row">
         <TimeFilter id="filter-from" label="From" value={filter.from} onCommit={(from) => setFilter({ from })} />
         <TimeFilter id="filter-to" label="To" value={filter.to} onCommit={(to) => setFilter({ to })} />
-        {canShowAll && (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={filter.onlyFlagged}
-              onChange={(e) => setFilter({ onlyFlagged: e.target.checked })}
-            />
-            Only flagged
-          </label>
-        )}
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={filter.onlyFlagged}
+            onChange={(e) => setFilter({ onlyFlagged: e.target.checked })}
+          />
+          Only flagged
+        </label>
         <div className="field end">
           <button
             disabled={!isFiltered(filter)}
