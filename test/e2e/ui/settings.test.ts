@@ -70,8 +70,11 @@ describe('Settings (seeded)', () => {
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.getByRole('switch', { name: 'Standardize features' }).waitFor();
     await screenshot(page, 'settings-dark');
+    // "System" follows the system's preference, and keeps following it.
     await page.getByLabel('Theme').selectOption('system');
-    expect(await page.locator('html').getAttribute('data-theme')).toBeNull();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
     await page.close();
   });
 

@@ -22,11 +22,17 @@ function write(key: string, value: string): void {
   }
 }
 
-/** `data-theme` on <html> overrides prefers-color-scheme; "system" removes it. */
+const systemDark = matchMedia('(prefers-color-scheme: dark)');
+let chosen: ThemeChoice = 'system';
+
+/** Sets `data-theme` on <html>: the chosen theme, or the system's while "system" is chosen (the only place CSS looks). */
 export function applyTheme(theme: ThemeChoice): void {
-  if (theme === 'system') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  chosen = theme;
+  document.documentElement.dataset.theme = theme === 'system' ? (systemDark.matches ? 'dark' : 'light') : theme;
 }
+systemDark.addEventListener('change', () => {
+  if (chosen === 'system') applyTheme('system');
+});
 
 interface PrefsState {
   utc: boolean;
