@@ -40,6 +40,7 @@ describe('detections during retraining and reload', () => {
     const batchVersions = new Set<number>();
     let batchEntries = 0;
     let singles = 0;
+    let singlesDuringSwaps = 0;
     let swapped = false;
 
     const batches = (async () => {
@@ -63,6 +64,7 @@ describe('detections during retraining and reload', () => {
         if (res.status === 200) {
           versions.add(DetectResponseSchema.parse(res.json()).model_version);
           singles++;
+          if (!swapped) singlesDuringSwaps++;
         }
       }
     })();
@@ -85,7 +87,9 @@ describe('detections during retraining and reload', () => {
 
     const failures = statuses.filter((st) => st !== 200);
     expect(failures, `non-200 answers: ${failures.join(', ')}`).toEqual([]);
-    expect(singles).toBeGreaterThan(10);
+    // Single detections were answered while trainings and reloads went on. How many depends on
+    // the machine: each one queues in the scorer behind the 4,000-entry batch before it.
+    expect(singlesDuringSwaps).toBeGreaterThan(0);
     // Answers came from more than one model version: the swaps happened while detections ran.
     const live = ((await s.call('GET', '/models')).json() as { live: number }).live;
     expect(live).toBe(first + 2);

@@ -250,9 +250,8 @@ describe('GET /events at shutdown', () => {
     const s = await startTestServer();
     const stream = await openEvents(s);
     const ended = new Promise<void>((resolve) => stream.response.on('end', () => resolve()));
-    const started = Date.now();
+    // Without ending the streams, close() waits for the client forever (the test would time out).
     await s.close();
     await ended;
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
