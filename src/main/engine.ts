@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Statement } from 'better-sqlite3';
 import { ApiError, operations, type ApiHandlers, type Input, type OperationName, type Output } from '../shared/api';
 import { describeZodError } from './http/validation';
 import { AppConfigSchema, type AppConfig, type ConfigPatch, type LogFormatChoice } from '../shared/config';
@@ -61,6 +62,8 @@ export class Engine {
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
   private applying: Promise<void> = Promise.resolve();
+  /** Rows of one id range that came from files (the live window's input); prepared once. */
+  private fileRows: Statement | null = null;
 
   private constructor(private readonly opts: EngineOptions) {
     this.dataDir = opts.dataDir;
@@ -155,13 +158,11 @@ export class Engine {
   private afterFeatures({ firstId, lastId }: FeatureRange): void {
     void this.models.scoreNew(firstId, lastId);
     if (lastId - firstId >= OBSERVE_MAX_ROWS) return this.detector.resetWindow();
-    const rows = this.db
-      .prepare(
-        `SELECT l.ip, l.ts_ms AS tsMs, l.status FROM logs l JOIN sources s ON s.id = l.source_id
-         WHERE l.id BETWEEN ? AND ? AND s.kind != 'api' ORDER BY l.id`,
-      )
-      .all(firstId, lastId) as Array<{ ip: string; tsMs: number; status: number }>;
-    this.detector.observe(rows);
+    this.fileRows ??= this.db.prepare(
+      `SELECT l.ip, l.ts_ms AS tsMs, l.status FROM logs l JOIN sources s ON s.id = l.source_id
+       WHERE l.id BETWEEN ? AND ? AND s.kind != 'api' ORDER BY l.id`,
+    );
+    this.detector.observe(this.fileRows.all(firstId, lastId) as Array<{ ip: string; tsMs: number; status: number }>);
   }
 
   private tokenInfo() {
