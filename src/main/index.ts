@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, session, shell } from 'electron';
-import type { FastifyInstance } from 'fastify';
 import { apiDocsUrl, buildMenuTemplate, navigationScript, type DesktopView } from './desktop/menu';
 import { notifyAnomalies } from './desktop/notifications';
 import { addPathsAsSources, describeFailures, OpenQueue, pathsFromArgv } from './desktop/openFiles';
 import { fileStore, initialBounds, keepWindowState, parseWindowState } from './desktop/windowState';
 import { Engine } from './engine';
-import { createHttpServer, listen, RENDERER_CSP } from './http/server';
+import { ApiServer } from './http/apiServer';
+import { RENDERER_CSP } from './http/server';
 import { forwardEvents, registerIpc } from './ipc/register';
 import { bundleDir } from './paths';
 
@@ -38,7 +38,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let win: BrowserWindow | null = null;
   let engine: Engine | null = null;
-  let server: FastifyInstance | null = null;
+  let apiServer: ApiServer | null = null;
   let flushWindowState: (() => void) | null = null;
   let stopNotifications: (() => void) | null = null;
   let closed = false;
@@ -185,16 +185,8 @@ if (!app.requestSingleInstanceLock()) {
       started,
       (event) => event.senderFrame?.url.startsWith('file://') === true || Boolean(process.env.ELECTRON_RENDERER_URL),
     );
-    const config = started.config.get();
-    if (config.apiEnabled) {
-      try {
-        server = await createHttpServer(started);
-        started.httpPort = await listen(server, config.apiPort);
-      } catch (err) {
-        server = null;
-        started.logger.error({ err }, 'loopback API not started');
-      }
-    }
+    apiServer = new ApiServer(started);
+    await apiServer.apply(started.config.get());
     setMenu(started);
     stopNotifications = notifyAnomalies({
       events: started.events,
@@ -226,7 +218,7 @@ if (!app.requestSingleInstanceLock()) {
     const started = engine;
     void (async () => {
       try {
-        await server?.close();
+        await apiServer?.close();
         await started.close();
       } catch (err) {
         started.logger.error({ err }, 'closing the engine failed');
