@@ -46,7 +46,7 @@ describe('Anomalies view with 100,000 scored rows', () => {
     expect(await lastRow.getAttribute('aria-selected')).toBe('true');
     await page.getByText(`${fmt.format(ROWS)} of ${fmt.format(ROWS)}`).waitFor();
 
-    // The end came from the reverse chain: a few pages, nowhere near the whole list.
+    // The end came from a page fetched by its offset: a few pages, nowhere near the whole list.
     const rowsFetched = fetched.reduce((a, b) => a + b, 0);
     expect(rowsFetched).toBeLessThan(ROWS / 10);
 

@@ -4,7 +4,7 @@ import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
 import { fmtInt } from '../components/format';
 import { api, attempt, errorText, useApp } from './appStore';
 
-/** The filter the analyst sets; cursor and page size are the store's business. */
+/** The filter the analyst sets; paging is the store's business. */
 export interface AnomalyFilter {
   from?: number;
   to?: number;
@@ -61,35 +61,19 @@ interface AnomaliesState {
   markStale(): void;
 }
 
-const FIRST_PAGE = 200;
+/** Rows per request; pages start at multiples of it, so any visible range is at most two requests. */
 const PAGE = 500;
+/** Rows per request when exporting the whole filter. */
 const MAX_PAGE = 5000;
 
-/**
- * Pages arrive through keyset cursors, which only walk forward. To make the end of a long
- * list (End key, dragging the scrollbar down) as cheap as its start, a second chain walks
- * the same query in the opposite order from the last row. The grid's visible range is
- * served by whichever chain is closer; the two meet when everything has been seen.
- */
-interface Chain {
-  /** head: first index not yet loaded; tail: lowest index loaded. */
-  edge: number;
-  cursor: string | null;
-  started: boolean;
-}
-let head: Chain = { edge: 0, cursor: null, started: false };
-let tail: Chain = { edge: 0, cursor: null, started: false };
-/** The generation the chains belong to; a pump running across a reload stops using them. */
-let chainGeneration = 0;
+/** The generation the loaded pages belong to; a pump running across a reload stops using them. */
+let pageGeneration = 0;
 let wanted: [number, number] = [0, 0];
 let pumping = false;
 let detailRequest = 0;
 let followTimer: ReturnType<typeof setTimeout> | null = null;
 /** Holding j with the panel open should not send a request per row. */
 const FOLLOW_DELAY_MS = 120;
-
-const flip = (o: 'asc' | 'desc') => (o === 'asc' ? 'desc' : 'asc');
-const clampPage = (n: number) => Math.max(PAGE, Math.min(MAX_PAGE, n));
 
 /** The query for the engine: empty text fields mean "any". */
 export function toQuery(f: AnomalyFilter) {
@@ -102,61 +86,45 @@ export function toQuery(f: AnomalyFilter) {
 }
 
 export const useAnomalies = create<AnomaliesState>((set, get) => {
-  /** Fetches pages until the wanted range is loaded, one request at a time. */
+  /**
+   * Fetches the pages of the wanted range that are missing, one request at a time. Pages are
+   * addressed by offset, so End, Home or a drag to any row costs one or two requests, wherever
+   * the row is in the list.
+   */
   const pump = async () => {
     if (pumping) return;
     pumping = true;
     try {
       while (true) {
         const s = get();
-        if (!s.loaded || s.error || s.generation !== chainGeneration) return;
-        const start = Math.max(0, wanted[0]);
+        if (!s.loaded || s.error || s.generation !== pageGeneration) return;
         const end = Math.min(s.total - 1, wanted[1]);
-        let first = -1;
-        let last = -1;
-        for (let i = start; i <= end; i++) {
-          if (s.rows[i] !== undefined) continue;
-          if (first < 0) first = i;
-          last = i;
+        let missing = -1;
+        for (let i = Math.max(0, wanted[0]); i <= end; i++) {
+          if (s.rows[i] === undefined) {
+            missing = i;
+            break;
+          }
         }
-        if (first < 0 || head.edge >= tail.edge) return;
-        const viaHead = last - head.edge + 1;
-        const viaTail = tail.edge - first;
-        const useHead = head.cursor !== null && (viaHead <= viaTail || (tail.started && tail.cursor === null));
-        const chain = useHead ? head : tail;
-        if (!useHead && tail.started && tail.cursor === null) return;
+        if (missing < 0) return;
         const generation = s.generation;
-        const limit = clampPage((useHead ? viaHead : viaTail) + PAGE / 2);
-        const query = toQuery(s.filter);
+        const offset = Math.floor(missing / PAGE) * PAGE;
         const page = await attempt('Loading anomalies', () =>
-          api().listAnomalies({
-            ...query,
-            order: useHead ? query.order : flip(query.order),
-            cursor: chain.cursor ?? undefined,
-            limit,
-          }),
+          api().listAnomalies({ ...toQuery(s.filter), offset, limit: PAGE }),
         );
-        if (get().generation !== generation || chainGeneration !== generation) continue;
+        if (get().generation !== generation || pageGeneration !== generation) continue;
         if (!page) {
           set({ error: 'A page of entries could not be loaded.' });
           return;
         }
         const rows = get().rows.slice();
-        if (useHead) {
-          page.rows.forEach((r, k) => {
-            if (head.edge + k < rows.length) rows[head.edge + k] = r;
-          });
-          head = { edge: head.edge + page.rows.length, cursor: page.nextCursor, started: true };
-          if (page.nextCursor === null) head.edge = rows.length;
-        } else {
-          page.rows.forEach((r, k) => {
-            const i = tail.edge - 1 - k;
-            if (i >= 0) rows[i] = r;
-          });
-          tail = { edge: tail.edge - page.rows.length, cursor: page.nextCursor, started: true };
-          if (page.nextCursor === null) tail.edge = 0;
-        }
-        set({ rows });
+        page.rows.forEach((r, k) => {
+          if (offset + k < rows.length) rows[offset + k] = r;
+        });
+        // A short page that ends before the list does: the list shrank since it was counted.
+        const ends = offset + page.rows.length;
+        if (page.rows.length < PAGE && ends < rows.length) rows.length = ends;
+        set({ rows, total: rows.length });
       }
     } finally {
       pumping = false;
@@ -200,7 +168,7 @@ export const useAnomalies = create<AnomaliesState>((set, get) => {
       const generation = get().generation + 1;
       set({ generation, loading: true, error: null, fresh: 0, stale: false, selected: -1 });
       const page = await attempt('Loading anomalies', () =>
-        api().listAnomalies({ ...toQuery(get().filter), limit: FIRST_PAGE }),
+        api().listAnomalies({ ...toQuery(get().filter), limit: PAGE }),
       );
       if (get().generation !== generation) return;
       if (!page) {
@@ -209,9 +177,7 @@ export const useAnomalies = create<AnomaliesState>((set, get) => {
       }
       const rows: (AnomalyRow | undefined)[] = new Array<AnomalyRow | undefined>(page.total);
       page.rows.forEach((r, i) => (rows[i] = r));
-      head = { edge: page.nextCursor ? page.rows.length : page.total, cursor: page.nextCursor, started: true };
-      tail = { edge: page.total, cursor: null, started: false };
-      chainGeneration = generation;
+      pageGeneration = generation;
       set({ rows, total: page.total, loading: false, loaded: true, detail: null });
       void pump();
     },
