@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../harness';
 import { byScoreDesc, ipOf, XSS } from '../seed';
-import { fmt, openView, seededApp, unexpectedErrors, type SeededApp } from './app';
+import { fmt, openView, seededApp, type SeededApp } from './app';
 
 const grid = (page: Page) => page.getByRole('grid', { name: 'Scored entries' });
 const rowAt = (page: Page, index: number) => grid(page).locator(`[role="row"][aria-rowindex="${index + 2}"]`);
@@ -35,7 +35,7 @@ describe('Anomalies view (seeded)', () => {
     // Only the visible rows (plus overscan) are in the DOM.
     expect(await grid(page).locator('[role="row"]').count()).toBeLessThan(80);
     await screenshot(page, 'anomalies');
-    expect(unexpectedErrors(errors)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
@@ -158,7 +158,7 @@ describe('Anomalies view (seeded)', () => {
     await panel.getByText(XSS, { exact: true }).waitFor();
     expect(await page.locator('script', { hasText: 'alert(1)' }).count()).toBe(0);
     expect(dialogs).toEqual([]);
-    expect(unexpectedErrors(errors)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -28,9 +28,6 @@ export async function seededApp(opts: SeedOptions): Promise<SeededApp> {
   };
 }
 
-/** Chromium logs every non-2xx response; the 501s of operations still being built are expected. */
-export const unexpectedErrors = (errors: string[]) => errors.filter((e) => !/status of 501/.test(e));
-
 /** Opens the app on a view (the hash survives the token hand-over). */
 export async function openView(app: SeededApp, view: string): Promise<{ page: Page; errors: string[] }> {
   const opened = await openPage(app.browser, `${app.server.url}#${view}`);
