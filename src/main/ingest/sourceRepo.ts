@@ -1,6 +1,7 @@
 import type { LogFormatChoice } from '../../shared/config';
 import type { Source } from '../../shared/schemas/sources';
 import type { Db } from '../store/db';
+import { withoutBusyWait } from './dbWrite';
 import type { SourceCursor } from './logWriter';
 
 /** Row-level access to `sources` for the ingest code. */
@@ -68,16 +69,20 @@ export class SourceRepo {
     };
   }
 
+  // Status updates happen on every read of a followed file: with the database locked by another
+  // program they fail at once (the read is then retried) instead of freezing the event loop.
   setStatus(id: number, status: Source['status'], error: string | null = null): void {
-    this.db.prepare('UPDATE sources SET status = ?, error = ? WHERE id = ?').run(status, error, id);
+    withoutBusyWait(this.db, () =>
+      this.db.prepare('UPDATE sources SET status = ?, error = ? WHERE id = ?').run(status, error, id),
+    );
   }
 
   setFormat(id: number, format: LogFormatChoice): void {
-    this.db.prepare('UPDATE sources SET format = ? WHERE id = ?').run(format, id);
+    withoutBusyWait(this.db, () => this.db.prepare('UPDATE sources SET format = ? WHERE id = ?').run(format, id));
   }
 
   setTotal(id: number, bytes: number): void {
-    this.db.prepare('UPDATE sources SET bytes_total = ? WHERE id = ?').run(bytes, id);
+    withoutBusyWait(this.db, () => this.db.prepare('UPDATE sources SET bytes_total = ? WHERE id = ?').run(bytes, id));
   }
 
   children(parentId: number): Array<{ id: number; path: string }> {
