@@ -138,7 +138,8 @@ export class FileSource {
   ) {
     const parser = await this.parserFor(format, cursor, () => readHead(fh));
     if (!parser) return;
-    const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks);
+    // Lines of a plain file are read back from it when shown; only their offset is stored.
+    const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks, false);
     await ingester.consume(fileChunks(fh, cursor.offset), opts);
   }
 

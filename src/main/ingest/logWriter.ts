@@ -17,7 +17,10 @@ export interface SourceCursor {
 export interface PendingRow {
   lineNo: number;
   entry: ParsedEntry;
-  raw: string;
+  /** The line as read, or null when it stays readable in its file at `offset`. */
+  raw: string | null;
+  /** Byte offset of the line in its source (files), for reading it back. */
+  offset?: number | null;
 }
 
 export interface PendingError {
@@ -33,7 +36,7 @@ export interface Committed {
   lastId: number;
 }
 
-const COLS = 10;
+const COLS = 11;
 /** Rows per multi-row INSERT: fewer statement calls, far below SQLite's parameter limit. */
 const ROWS_PER_INSERT = 200;
 /** Errors kept per source for inspection; the rest are only counted. */
@@ -58,7 +61,7 @@ export class LogWriter {
 
   constructor(private readonly db: Db) {
     const sql =
-      'INSERT INTO logs (source_id, line_no, ts_ms, ip, method, endpoint, status, bytes, user_agent, raw) VALUES ';
+      'INSERT INTO logs (source_id, line_no, ts_ms, ip, method, endpoint, status, bytes, user_agent, raw, byte_offset) VALUES ';
     const tuple = `(${Array(COLS).fill('?').join(',')})`;
     this.many = db.prepare(sql + Array(ROWS_PER_INSERT).fill(tuple).join(','));
     this.one = db.prepare(sql + tuple);
@@ -129,4 +132,5 @@ function fill(params: unknown[], at: number, sourceId: number, r: PendingRow): v
   params[at + 7] = e.bytes;
   params[at + 8] = e.userAgent;
   params[at + 9] = r.raw;
+  params[at + 10] = r.offset ?? null;
 }

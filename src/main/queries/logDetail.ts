@@ -1,6 +1,7 @@
 import type { ModelName } from '../../shared/config';
 import type { LogDetail } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
+import { readRawLine } from './rawLine';
 
 const NEIGHBOURS = 200;
 const MODELS: ModelName[] = ['iforest', 'lof', 'knn'];
@@ -18,6 +19,7 @@ interface Row {
   bytes: number | null;
   user_agent: string | null;
   raw: string | null;
+  byte_offset: number | null;
   label: string | null;
   window_ms: number | null;
   request_count: number | null;
@@ -90,7 +92,7 @@ export function logDetail(
     status: r.status,
     bytes: r.bytes,
     userAgent: r.user_agent,
-    raw: r.raw,
+    raw: r.raw ?? (r.byte_offset === null ? null : readRawLine(r.path, r.byte_offset, r)),
     label: r.label,
     features:
       r.request_count === null

@@ -109,6 +109,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'sources remember whether they are followed after the first read',
     sql: `ALTER TABLE sources ADD COLUMN follow INTEGER NOT NULL DEFAULT 1;`,
   },
+  {
+    version: 4,
+    description: 'entries of files the app can read again keep the byte offset of their line, not a copy of it',
+    sql: `ALTER TABLE logs ADD COLUMN byte_offset INTEGER;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

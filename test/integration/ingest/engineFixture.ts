@@ -1,4 +1,5 @@
 import { Engine } from '../../../src/main/engine';
+import { readRawLine } from '../../../src/main/queries/rawLine';
 import { tempDir } from '../../helpers/tmp';
 
 export interface EngineFixture {
@@ -34,12 +35,21 @@ export function count(engine: Engine, sql: string, ...params: unknown[]): number
     .get(...params) as number;
 }
 
-/** Every (source, line_no) at most once, and the raw lines of a source in file order. */
-export function rawLines(engine: Engine, sourceId: number): string[] {
-  return engine.db
-    .prepare('SELECT raw FROM logs WHERE source_id = ? ORDER BY line_no')
-    .pluck()
-    .all(sourceId) as string[];
+/** The raw lines of a source in file order: kept copies, or read back from the file as the detail view does. */
+export function rawLines(engine: Engine, sourceId: number): Array<string | null> {
+  const rows = engine.db
+    .prepare(
+      `SELECT l.raw, l.byte_offset, l.ip, l.status, s.path FROM logs l JOIN sources s ON s.id = l.source_id
+       WHERE l.source_id = ? ORDER BY l.line_no`,
+    )
+    .all(sourceId) as Array<{
+    raw: string | null;
+    byte_offset: number | null;
+    ip: string;
+    status: number;
+    path: string;
+  }>;
+  return rows.map((r) => r.raw ?? (r.byte_offset === null ? null : readRawLine(r.path, r.byte_offset, r)));
 }
 
 export function duplicateLines(engine: Engine): number {

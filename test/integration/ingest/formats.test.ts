@@ -124,4 +124,24 @@ describe('ingesting real files', () => {
       fx.engine.api.addSource({ path: join(fx.dir, 'nope.log'), format: 'auto', watch: true }),
     ).rejects.toThrow(/nope\.log does not exist/);
   });
+
+  it("keeps a file's lines in the file (byte offsets), shows them again, and says when the file changed", async () => {
+    const src = await ingest('kept.log', apacheLogBytes().subarray(0, 50_000), 'combined');
+    const stored = fx.engine.db
+      .prepare(
+        'SELECT count(*) AS n, count(raw) AS copies, count(byte_offset) AS offsets FROM logs WHERE source_id = ?',
+      )
+      .get(src.id);
+    expect(stored).toMatchObject({ copies: 0 });
+    expect((stored as { n: number; offsets: number }).offsets).toBe((stored as { n: number }).n);
+    const id = fx.engine.db
+      .prepare('SELECT id FROM logs WHERE source_id = ? AND line_no = 7')
+      .pluck()
+      .get(src.id) as number;
+    expect((await fx.engine.call('getLog', { id })).raw).toBe(apacheLogLines()[6]);
+
+    // Rewritten with other content: the old offset no longer holds this entry's line.
+    writeFileSync(join(fx.dir, 'kept.log'), 'x'.repeat(60_000) + '\n');
+    expect((await fx.engine.call('getLog', { id })).raw).toBeNull();
+  });
 });

@@ -178,7 +178,7 @@ function Loaded({ d }: { d: LogDetail }) {
       <section aria-labelledby="raw-title">
         <h4 id="raw-title">Raw line</h4>
         {/* Text only: log lines are attacker-controlled and must never become markup. */}
-        <pre className="raw">{d.raw ?? '(not kept)'}</pre>
+        <pre className="raw">{d.raw ?? '(no longer in its file: rotated or rewritten since)'}</pre>
         <p className="muted mono small">
           {d.source.path}:{d.lineNo}
         </p>
