@@ -77,6 +77,9 @@ export async function benchIngest(lines: number): Promise<Record<string, number>
     const stored = db.prepare('SELECT count(*) FROM logs').pluck().get() as number;
     await ingest.close();
     await checkpointer.stop();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const dbBytes =
+      (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
     db.close();
     if (stored !== lines) throw new Error(`ingested ${stored} of ${lines} lines`);
     return {
@@ -84,6 +87,7 @@ export async function benchIngest(lines: number): Promise<Record<string, number>
       mb: Math.round(bytes / 1e5) / 10,
       ms: Math.round(ms),
       lines_per_s: Math.round(lines / (ms / 1000)),
+      db_mb: Math.round(dbBytes / 1e5) / 10,
       rss_before_mb: Math.round(rssBefore / 1e6),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1e3),
     };
