@@ -18,15 +18,20 @@ function electronBinary() {
   }
 }
 
+const browserMode = (why) => {
+  console.log(`${why}, so Outlier Desk starts in browser mode: open the URL below.`);
+  run('npx', ['electron-vite', 'build', '--logLevel', 'error']);
+  run('node', ['out/main/serve.js', ...extra]);
+};
+
 const extra = process.argv.slice(2);
-if (electronBinary()) {
-  // The desktop app needs better-sqlite3 built for Electron's ABI; it is kept apart from the Node build.
-  run('node', ['scripts/electron-native.mjs']);
+if (!electronBinary()) {
+  browserMode("Electron's binary is not installed here");
+} else if (spawnSync('node', ['scripts/electron-native.mjs'], { stdio: 'inherit' }).status !== 0) {
+  // The desktop app needs better-sqlite3 built for Electron's ABI (kept apart from the Node build).
+  browserMode('better-sqlite3 could not be built for Electron here');
+} else {
   run('npx', ['electron-vite', 'preview', ...extra], {
     OUTLIER_DESK_SQLITE_BINDING: 'native-electron/better_sqlite3.node',
   });
-} else {
-  console.log("Electron's binary is not installed here, so Outlier Desk starts in browser mode: open the URL below.");
-  run('npx', ['electron-vite', 'build', '--logLevel', 'error']);
-  run('node', ['out/main/serve.js', ...extra]);
 }
