@@ -1,24 +1,14 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apacheLogLines } from '../unit/ingest/fixtures';
-import { launchBrowser, openPage, screenshot, serve, type Served } from './harness';
+import { openPage, screenshot, servedBrowser } from './harness';
 
 const LINES = 2500;
 
 describe('drag and drop in browser mode', () => {
-  let server: Served;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await serve();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = servedBrowser();
 
   it('uploads a real log file dropped onto the window and lists it in Sources with its line count', async () => {
-    const { page, errors } = await openPage(browser, `${server.url}#sources`);
+    const { page, errors } = await openPage(app.browser, `${app.server.url}#sources`);
     await page.getByRole('heading', { name: 'Sources', level: 2 }).waitFor();
     const content = apacheLogLines().slice(0, LINES).join('\n') + '\n';
     // What the browser builds when a file from the desktop is dropped: a DataTransfer holding a File.

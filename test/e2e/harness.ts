@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-export { serve, type Served } from '../helpers/serveProcess';
+import { afterAll, beforeAll } from 'vitest';
+import { serve, type Served } from '../helpers/serveProcess';
+
+export { serve, type Served };
 
 import { ROOT } from '../helpers/serveProcess';
 
@@ -40,4 +43,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = join(RESULTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
   return file;
+}
+
+/**
+ * A fresh `serve` (its own data directory) and a Chromium for the tests of one `describe`:
+ * registers its own beforeAll/afterAll; read `server` and `browser` inside the tests.
+ */
+export function servedBrowser(): { readonly server: Served; readonly browser: Browser } {
+  const ctx = {} as { server: Served; browser: Browser };
+  beforeAll(async () => {
+    ctx.server = await serve();
+    ctx.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
 }

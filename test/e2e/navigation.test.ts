@@ -1,22 +1,12 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, serve, type Served } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openPage, screenshot, servedBrowser } from './harness';
 
 describe('browser mode shell', () => {
-  let server: Served;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await serve();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = servedBrowser();
 
   it('loads from the printed URL, visits every view, and logs no console errors', async () => {
-    const { page, errors } = await openPage(browser, server.url);
+    const { page, errors } = await openPage(app.browser, app.server.url);
     await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
     // The token is moved out of the address bar into session storage.
     expect(page.url()).not.toContain('token=');
@@ -29,7 +19,7 @@ describe('browser mode shell', () => {
       await page.getByRole('heading', { name: view, level: 2 }).waitFor();
     }
     await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
-    await page.getByText(server.token).waitFor();
+    await page.getByText(app.server.token).waitFor();
     // Keyboard navigation: Alt+2 opens Anomalies.
     await page.keyboard.press('Alt+2');
     await page.getByRole('heading', { name: 'Anomalies', level: 2 }).waitFor();
@@ -39,7 +29,7 @@ describe('browser mode shell', () => {
   });
 
   it('explains what to do when opened without a token', async () => {
-    const { page } = await openPage(browser, server.origin + '/');
+    const { page } = await openPage(app.browser, app.server.origin + '/');
     await page.getByText(/No API token/).waitFor();
   });
 });

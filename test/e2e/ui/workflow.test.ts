@@ -1,22 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, serve, type Served } from '../harness';
+import { describe, expect, it } from 'vitest';
+import { openPage, screenshot, servedBrowser } from '../harness';
 
 /** The analyst's first session against the real engine: sample data, training, the results. */
 describe('from sample data to explained anomalies', () => {
-  let server: Served;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await serve();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = servedBrowser();
 
   it('generates a sample, trains from the notice, and explains a flagged entry', async () => {
-    const { page, errors } = await openPage(browser, `${server.url}#sources`);
+    const { page, errors } = await openPage(app.browser, `${app.server.url}#sources`);
     await page.getByRole('heading', { name: 'Sources', level: 2 }).waitFor();
     await page.getByLabel('Rows').fill('20000');
     await page.getByText('20,000 rows').waitFor();
