@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { request, type Answer } from '../test/helpers/http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../src/main/engine';
@@ -12,35 +13,16 @@ const SINGLE_WARMUP = 1_000;
 const BATCH_SIZE = 10_000;
 const BATCHES = 10;
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
+/** An authorised JSON POST over the keep-alive agent. */
 function post(agent: Agent, port: number, token: string, path: string, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  return request(port, 'POST', path, {
+    agent,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    },
+    body,
   });
 }
 
@@ -89,7 +71,7 @@ export async function benchHttp(): Promise<Record<string, number>> {
     const t0 = Date.now() + 60_000;
     const single = async () => {
       const a = await post(agent, port, token, '/outlier/detect', JSON.stringify(entry(t0, k++)));
-      if (a.status !== 200) throw new Error(`detect answered ${a.status}: ${a.body}`);
+      if (a.status !== 200) throw new Error(`detect answered ${a.status}: ${a.text}`);
     };
     for (let i = 0; i < SINGLE_WARMUP; i++) await single();
     const times = new Float64Array(SINGLE_REQUESTS);
@@ -107,7 +89,7 @@ export async function benchHttp(): Promise<Record<string, number>> {
     const batchBody = () => JSON.stringify({ entries: Array.from({ length: BATCH_SIZE }, () => entry(t0, k++)) });
     // One warm-up batch, then the measured ones (request bodies are built outside the timing).
     const warm = await post(agent, port, token, '/outlier/detect_batch', batchBody());
-    if (warm.status !== 200) throw new Error(`detect_batch answered ${warm.status}: ${warm.body.slice(0, 200)}`);
+    if (warm.status !== 200) throw new Error(`detect_batch answered ${warm.status}: ${warm.text.slice(0, 200)}`);
     const bodies = Array.from({ length: BATCHES }, batchBody);
     const batchTimes: number[] = [];
     const batchCpu = process.cpuUsage();
@@ -115,7 +97,7 @@ export async function benchHttp(): Promise<Record<string, number>> {
       const s = performance.now();
       const a = await post(agent, port, token, '/outlier/detect_batch', body);
       batchTimes.push(performance.now() - s);
-      if (a.status !== 200) throw new Error(`detect_batch answered ${a.status}: ${a.body.slice(0, 200)}`);
+      if (a.status !== 200) throw new Error(`detect_batch answered ${a.status}: ${a.text.slice(0, 200)}`);
     }
     const batchCpuUs = cpuMicros(process.cpuUsage(batchCpu));
     const batchTotal = batchTimes.reduce((a, b) => a + b, 0);
