@@ -1,6 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+
+// electron-vite derives its Node/Chrome targets from the installed `electron` package. Where npm
+// removed it (its binary download failed), take the major version the project declares, so the
+// build never depends on Electron being installed.
+function declaredElectronMajor(): string {
+  try {
+    createRequire(__filename).resolve('electron/package.json');
+    return '';
+  } catch {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as {
+      optionalDependencies?: Record<string, string>;
+    };
+    return /\d+/.exec(pkg.optionalDependencies?.electron ?? '')?.[0] ?? '';
+  }
+}
+const major = declaredElectronMajor();
+if (major && !process.env.ELECTRON_MAJOR_VER) process.env.ELECTRON_MAJOR_VER = major;
 
 export default defineConfig({
   main: {
