@@ -11,8 +11,9 @@ import { benchIngest } from './ingest';
 import { benchMl } from './ml';
 import { benchModels } from './models';
 import { benchParse } from './parse';
+import { benchQuality } from './quality';
 
-type Section = () => Promise<Record<string, number>>;
+type Section = () => Promise<Record<string, unknown>>;
 
 const SECTIONS: Record<string, Section> = {
   parse: benchParse,
@@ -23,6 +24,7 @@ const SECTIONS: Record<string, Section> = {
   http: benchHttp,
   models: benchModels,
   ui_first_paint_1m: () => benchFirstPaint(1_000_000),
+  quality: benchQuality,
 };
 
 async function main(): Promise<void> {
