@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { featureSet, transformRow } from '../../src/main/features/catalogue';
-import { CatalogueWindow, ENTITY_COLUMNS } from '../../src/main/features/catalogueWindow';
+import { CatalogueWindow, ENTITY_COLUMNS, type CatalogueEntry } from '../../src/main/features/catalogueWindow';
 import { Ensemble } from '../../src/main/ml/ensemble';
 import { LedEnsemble } from '../../src/main/ml/ledEnsemble';
 import { rocAuc } from '../../src/main/ml/stats';
@@ -14,13 +14,7 @@ import { entityRows } from '../../src/main/features/entities';
 
 export type Mode = 'original' | 'entity';
 
-export interface Labelled {
-  tsMs: number;
-  ip: string;
-  method: string | null;
-  endpoint: string;
-  status: number;
-  bytes: number | null;
+export interface Labelled extends CatalogueEntry {
   attack: string | null;
 }
 
