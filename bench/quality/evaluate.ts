@@ -4,7 +4,7 @@
  * how many of those are attacks, and which attacks are found.
  */
 import { performance } from 'node:perf_hooks';
-import { featureSet, transformRow } from '../../src/main/features/catalogue';
+import { featureSet, transformRow, type FeatureSetName } from '../../src/main/features/catalogue';
 import { CatalogueWindow, ENTITY_COLUMNS, type CatalogueEntry } from '../../src/main/features/catalogueWindow';
 import { Ensemble } from '../../src/main/ml/ensemble';
 import { LedEnsemble } from '../../src/main/ml/ledEnsemble';
@@ -12,14 +12,12 @@ import { rocAuc } from '../../src/main/ml/stats';
 import type { Matrix } from '../../src/main/ml/types';
 import { entityRows } from '../../src/main/features/entities';
 
-export type Mode = 'original' | 'entity';
-
 export interface Labelled extends CatalogueEntry {
   attack: string | null;
 }
 
 export interface CaseResult {
-  mode: Mode;
+  mode: FeatureSetName;
   rows: number;
   attackRows: number;
   auc: number;
@@ -46,7 +44,7 @@ export function catalogueRows(entries: readonly Labelled[], windowMs: number): F
   return out;
 }
 
-export function evaluate(entries: readonly Labelled[], mode: Mode, opts: EvaluateOptions): CaseResult {
+export function evaluate(entries: readonly Labelled[], mode: FeatureSetName, opts: EvaluateOptions): CaseResult {
   const n = entries.length;
   const t0 = performance.now();
   const raw = catalogueRows(entries, opts.windowMs);

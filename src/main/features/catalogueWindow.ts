@@ -107,9 +107,11 @@ export class CatalogueWindow {
     ip.lane.push(t, epId, nonGet, cls, bytes);
     ip.sReq++;
     ip.lReq++;
-    if (cls === 1) ip.sCli++;
+    if (cls === 1) {
+      ip.sCli++;
+      ip.lCli++;
+    }
     if (cls === 2) ip.sSrv++;
-    if (cls === 1) ip.lCli++;
     ip.lNonGet += nonGet;
     ip.lBytes += bytes;
     bump(ip.paths, epId, 1);

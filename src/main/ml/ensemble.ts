@@ -45,7 +45,18 @@ export interface EnsembleOptions {
 
 export type ProgressFn = (fraction: number, stage: string) => void;
 
-type AnyDetector = IsolationForest | LocalOutlierFactor | KNearestNeighbors;
+export type AnyDetector = IsolationForest | LocalOutlierFactor | KNearestNeighbors;
+
+/** One unfitted detector of the ensemble's kind (Isolation Forest does not depend on scale). */
+export function createDetector(
+  model: ModelName,
+  opts: { contamination: number; seed: number; standardize: boolean },
+): AnyDetector {
+  const { contamination, seed, standardize } = opts;
+  if (model === 'iforest') return new IsolationForest({ contamination, seed });
+  if (model === 'lof') return new LocalOutlierFactor({ contamination, standardize });
+  return new KNearestNeighbors({ contamination, standardize });
+}
 
 export interface ModelScores {
   model: ModelName;
@@ -146,7 +157,7 @@ export class Ensemble {
     const detectors: AnyDetector[] = [];
     this.models.forEach((model, i) => {
       onProgress?.(i / this.models.length, `fitting ${model}`);
-      detectors.push(this.create(model).fit(X));
+      detectors.push(createDetector(model, this).fit(X));
     });
     onProgress?.(1, 'done');
     this.detectors = detectors;
@@ -282,13 +293,6 @@ export class Ensemble {
     ens.columns = columns;
     ens.rows = rows;
     return ens;
-  }
-
-  private create(model: ModelName): AnyDetector {
-    const contamination = this.contamination;
-    if (model === 'iforest') return new IsolationForest({ contamination, seed: this.seed });
-    if (model === 'lof') return new LocalOutlierFactor({ contamination, standardize: this.standardize });
-    return new KNearestNeighbors({ contamination, standardize: this.standardize });
   }
 
   private need(): AnyDetector[] {

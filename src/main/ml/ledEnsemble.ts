@@ -6,7 +6,7 @@
  * call normal. Every line is then scored with its own feature row.
  *
  * Calibrated on lines: each model's percentiles and threshold, and the combined threshold, come
- * from the scores of the training *lines* (`calibrate`), so "contamination 5 %" means at most
+ * from the scores of the training *lines* (the second matrix given to `fit`), so "contamination 5 %" means at most
  * 5 % of lines, whatever the entities look like. Thresholds are strict (score > the
  * (1 − c) quantile), so ties at the threshold, which duplicate-heavy data makes common, never
  * push the flagged share above contamination on the calibration lines.
@@ -20,15 +20,11 @@
  */
 import type { Matrix, ModelName } from './types';
 import { checkMatrix } from './matrix';
-import { IsolationForest } from './iforest';
-import { LocalOutlierFactor } from './lof';
-import { KNearestNeighbors } from './knn';
+import { createDetector, type AnyDetector } from './ensemble';
 import { countBelow, quantileSorted, sortedCopy } from './stats';
 import { checkContamination } from './codec';
 
 export const NEIGHBOUR_WEIGHT = 0.05;
-
-type AnyDetector = IsolationForest | LocalOutlierFactor | KNearestNeighbors;
 
 export interface LedOptions {
   contamination?: number;
@@ -86,27 +82,25 @@ export class LedEnsemble {
   fitScore(entities: Matrix, lines: Matrix): LedScores {
     checkMatrix(entities, 'entities');
     checkMatrix(lines, 'lines', entities.cols);
-    this.detectors = this.models.map((m) =>
-      m === 'iforest'
-        ? new IsolationForest({ contamination: this.contamination, seed: this.seed }).fit(entities)
-        : m === 'lof'
-          ? new LocalOutlierFactor({ contamination: this.contamination, standardize: true }).fit(entities)
-          : new KNearestNeighbors({ contamination: this.contamination, standardize: true }).fit(entities),
-    );
+    const opts = { contamination: this.contamination, seed: this.seed, standardize: true };
+    this.detectors = this.models.map((m) => createDetector(m, opts).fit(entities));
     const raw = this.detectors.map((d) => d.score(lines));
     this.calibration = raw.map((s) => sortedCopy(s));
     this.thresholds = this.calibration.map((s) => quantileSorted(s, 1 - this.contamination));
-    const combined = this.combine(raw.map((s, m) => this.percentiles(m, s)));
-    this.combinedThreshold = quantileSorted(sortedCopy(combined), 1 - this.contamination);
-    return this.assemble(raw);
+    const s = this.assemble(raw);
+    // The combined threshold needs the lines' combined scores, so they are flagged after it is set.
+    this.combinedThreshold = quantileSorted(sortedCopy(s.combined), 1 - this.contamination);
+    return { ...s, isAnomaly: this.flag(s.combined) };
   }
 
   score(X: Matrix): LedScores {
     if (this.detectors.length === 0) throw new Error('ensemble: not fitted');
-    return this.assemble(this.detectors.map((d) => d.score(X)));
+    const s = this.assemble(this.detectors.map((d) => d.score(X)));
+    return { ...s, isAnomaly: this.flag(s.combined) };
   }
 
-  private assemble(raw: Float64Array[]): LedScores {
+  /** Votes, percentiles and the combined score of scored rows; flagging needs the combined threshold. */
+  private assemble(raw: Float64Array[]): Omit<LedScores, 'isAnomaly'> {
     const n = raw[0].length;
     const votes = new Uint8Array(n);
     const models = raw.map((scores, m): LedModelScores => {
@@ -126,8 +120,11 @@ export class LedEnsemble {
       };
     });
     const combined = this.combine(models.map((m) => m.percentiles));
-    const isAnomaly = Uint8Array.from(combined, (c) => (c > this.combinedThreshold ? 1 : 0));
-    return { models, votes, combined, isAnomaly };
+    return { models, votes, combined };
+  }
+
+  private flag(combined: Float64Array): Uint8Array {
+    return Uint8Array.from(combined, (c) => (c > this.combinedThreshold ? 1 : 0));
   }
 
   private percentiles(m: number, scores: Float64Array): Float64Array {
