@@ -90,7 +90,14 @@ export async function benchModels(): Promise<Record<string, number>> {
     const scoreRows = () => scorer.scoreRows(features.data.slice(), features.rows);
     try {
       const span = { dbPath: engine.dbPath, spanStartMs: 0, spanEndMs: Number.MAX_SAFE_INTEGER };
-      const options = (models: ModelName[]) => ({ models, contamination: 0.05, standardize: false, seed: 1 });
+      const options = (models: ModelName[]) => ({
+        models,
+        contamination: 0.05,
+        standardize: false,
+        seed: 1,
+        featureSet: 'original' as const,
+        windowMs: 300_000,
+      });
       for (const m of MODELS) {
         const t = await trainer.train({ ...span, options: options([m]) });
         out[`models.worker.${m}.fit_ms`] = round(t.timings.fitMs[m] ?? NaN);

@@ -5,7 +5,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { featureSet, transformRow, type FeatureSetName } from '../../src/main/features/catalogue';
-import { CatalogueWindow, ENTITY_COLUMNS, type CatalogueEntry } from '../../src/main/features/catalogueWindow';
+import {
+  CatalogueWindow,
+  ENTITY_COLUMNS,
+  RAW_COLUMNS,
+  type CatalogueEntry,
+} from '../../src/main/features/catalogueWindow';
 import { Ensemble } from '../../src/main/ml/ensemble';
 import { LedEnsemble } from '../../src/main/ml/ledEnsemble';
 import { rocAuc } from '../../src/main/ml/stats';
@@ -36,11 +41,11 @@ export interface EvaluateOptions {
   seed: number;
 }
 
-/** Raw catalogue rows (ENTITY_COLUMNS per entry), entries in order. */
+/** Raw catalogue rows (RAW_COLUMNS per entry), entries in order. */
 export function catalogueRows(entries: readonly Labelled[], windowMs: number): Float64Array {
   const win = new CatalogueWindow(windowMs);
-  const out = new Float64Array(entries.length * ENTITY_COLUMNS);
-  entries.forEach((e, i) => win.push(e, out, i * ENTITY_COLUMNS));
+  const out = new Float64Array(entries.length * RAW_COLUMNS);
+  entries.forEach((e, i) => win.push(e, out, i * RAW_COLUMNS));
   return out;
 }
 
@@ -51,7 +56,8 @@ export function evaluate(entries: readonly Labelled[], mode: FeatureSetName, opt
   const defs = featureSet(mode);
   const X: Matrix = { rows: n, cols: defs.length, data: new Float64Array(n * defs.length) };
   for (let i = 0; i < n; i++) {
-    transformRow(defs, raw.subarray(i * ENTITY_COLUMNS, i * ENTITY_COLUMNS + defs.length), X.data, i * defs.length);
+    const r = raw.subarray(i * RAW_COLUMNS, (i + 1) * RAW_COLUMNS);
+    transformRow(defs, r, X.data, i * defs.length, opts.windowMs, r[ENTITY_COLUMNS]);
   }
   const featureMs = performance.now() - t0;
 

@@ -10,6 +10,8 @@ import { FeaturePipeline, type FeatureRange } from './analysis/featurePipeline';
 import { DetectService } from './detect/detectService';
 import { EventBus } from './events';
 import { previewWindow } from './features';
+import type { ObservedEntry } from './features/catalogueLive';
+import { catalogueFeaturesOf, explanationItems } from './features/explanation';
 import { IngestService } from './ingest/ingestService';
 import { generateSampleSource } from './ingest/sample/sampleJob';
 import { createLogger, type Logger } from './logger';
@@ -159,10 +161,11 @@ export class Engine {
     void this.models.scoreNew(firstId, lastId);
     if (lastId - firstId >= OBSERVE_MAX_ROWS) return this.detector.resetWindow();
     this.fileRows ??= this.db.prepare(
-      `SELECT l.ip, l.ts_ms AS tsMs, l.status FROM logs l JOIN sources s ON s.id = l.source_id
+      `SELECT l.id, l.ip, l.ts_ms AS tsMs, l.status, l.method, l.endpoint, l.bytes FROM logs l
+       JOIN sources s ON s.id = l.source_id
        WHERE l.id BETWEEN ? AND ? AND s.kind != 'api' ORDER BY l.id`,
     );
-    this.detector.observe(this.fileRows.all(firstId, lastId) as Array<{ ip: string; tsMs: number; status: number }>);
+    this.detector.observe(this.fileRows.all(firstId, lastId) as ObservedEntry[]);
   }
 
   private tokenInfo() {
@@ -181,6 +184,8 @@ export class Engine {
     if (saved.retrainEveryHours !== before.retrainEveryHours) this.scheduler.reschedule();
     if (saved.windowMs !== before.windowMs) {
       this.applying = this.applying.then(() => this.recomputeAndRetrain());
+    } else if (saved.featureSet !== before.featureSet) {
+      this.applying = this.applying.then(() => this.retrainForFeatureSet());
     }
     return saved;
   }
@@ -194,6 +199,18 @@ export class Engine {
       }
     } catch (err) {
       this.logger.error({ err }, 'applying the new window failed');
+    }
+  }
+
+  /** Another feature set: the models are retrained on it (the `original` features are always kept current). */
+  private async retrainForFeatureSet(): Promise<void> {
+    try {
+      this.detector.resetWindow();
+      if (this.models.liveVersion !== null || this.db.prepare('SELECT 1 FROM logs LIMIT 1').get()) {
+        await this.models.trainWhenIdle('feature set changed');
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'retraining on the new feature set failed');
     }
   }
 
@@ -222,7 +239,11 @@ export class Engine {
         requireSource(id);
         const removed = await this.ingest.remove(id);
         // Entries of other sources may have counted the removed ones in their windows.
-        if (removed) void this.features.recomputeAll().catch(() => undefined);
+        if (removed) {
+          this.detector.resetWindow();
+          void this.models.forgetRemoved();
+          void this.features.recomputeAll().catch(() => undefined);
+        }
         return { removed };
       },
       pauseSource: async ({ id }) => (requireSource(id), await this.ingest.pause(id), requireSource(id)),
@@ -258,7 +279,15 @@ export class Engine {
       getLog: async ({ id }) => {
         const detail = logDetail(this.db, id, (v) => this.models.registry.thresholds(v), this.config.get().windowMs);
         if (!detail) throw new ApiError(404, `log entry ${id} does not exist`);
-        if (detail.features) {
+        if (this.models.liveFeatureSet === 'entity') {
+          const windowMs = this.config.get().windowMs;
+          const raw = catalogueFeaturesOf(this.db, windowMs, id);
+          const explained = raw && (await this.models.explain(Array.from(raw)));
+          if (raw && explained) {
+            const { features, featuresHigher } = explained.result;
+            detail.explanation = explanationItems(raw, features, featuresHigher ?? [], windowMs);
+          }
+        } else if (detail.features) {
           const f = detail.features;
           const explained = await this.models.explain([f.request_count, f.client_error_count, f.server_error_count]);
           if (explained) {

@@ -5,6 +5,16 @@ export const MODEL_NAMES = ['iforest', 'lof', 'knn'] as const;
 export const ModelNameSchema = z.enum(MODEL_NAMES);
 export type ModelName = z.infer<typeof ModelNameSchema>;
 
+/**
+ * What the detectors see and how their verdicts combine. `entity`: the feature catalogue's 13
+ * features, detectors fit on client-IP-hour entities, one IF-led combined score whose threshold
+ * flags at most `contamination` of the entries. `original`: the seed's three per-IP window counts
+ * and its majority vote, exactly as the Python service did.
+ */
+export const FEATURE_SET_NAMES = ['entity', 'original'] as const;
+export const FeatureSetNameSchema = z.enum(FEATURE_SET_NAMES);
+export type FeatureSetChoice = z.infer<typeof FeatureSetNameSchema>;
+
 export const LOG_FORMATS = ['auto', 'combined', 'jsonl', 'csv'] as const;
 export const LogFormatSchema = z.enum(LOG_FORMATS);
 export type LogFormatChoice = z.infer<typeof LogFormatSchema>;
@@ -40,6 +50,7 @@ export const FieldMappingSchema = z
 /** The analyst's configuration: feature window, detectors, schedule, API. */
 export const AppConfigSchema = z.object({
   windowMs: windowMs.default(300_000),
+  featureSet: FeatureSetNameSchema.default('entity'),
   contamination: z
     .number()
     .gt(0, 'contamination must be above 0')

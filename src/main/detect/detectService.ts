@@ -8,6 +8,8 @@ import type {
   Features,
 } from '../../shared/schemas/original';
 import { LiveWindowCache } from '../features';
+import { CatalogueLive, type ObservedEntry } from '../features/catalogueLive';
+import { RAW_COLUMNS } from '../features/catalogueWindow';
 import type { LogWriter, PendingRow, SourceCursor } from '../ingest/logWriter';
 import type { SourceRepo } from '../ingest/sourceRepo';
 import type { ModelService } from '../models/modelService';
@@ -68,6 +70,8 @@ interface RunResult {
  */
 export class DetectService {
   private cache: LiveWindowCache | null = null;
+  /** The `entity` feature set's live window (used while the live model reads that set). */
+  private catalogue: CatalogueLive | null = null;
   private sourceId: number | null = null;
   private cursor: SourceCursor | null = null;
   private catchUp: NodeJS.Timeout | null = null;
@@ -94,15 +98,59 @@ export class DetectService {
     return this.cache;
   }
 
-  /** Drops the live window; the next detection rebuilds it from the database. */
-  resetWindow(): void {
-    this.cache = null;
+  /** The live catalogue window, rebuilt from the database when the window changes. */
+  private catalogueWindow(): CatalogueLive {
+    const w = this.deps.windowMs();
+    if (!this.catalogue || this.catalogue.windowMs !== w) this.catalogue = new CatalogueLive(this.deps.db, w);
+    return this.catalogue;
   }
 
-  /** Entries ingested from files feed the live window too, so detections count them. */
-  observe(entries: Array<{ ip: string; tsMs: number; status: number }>): void {
+  /** Drops the live windows; the next detection rebuilds them from the database. */
+  resetWindow(): void {
+    this.cache = null;
+    this.catalogue = null;
+  }
+
+  /** Entries ingested from files feed the live windows too, so detections count them. */
+  observe(entries: ObservedEntry[]): void {
+    this.catalogue?.observe(entries);
     if (!this.cache) return;
     for (const e of entries) this.cache.add(e);
+  }
+
+  /** Feature rows of the entries, in the layout of the live model's feature set. */
+  private featureRows(entries: Detected[], set: 'entity' | 'original'): Float64Array {
+    const n = entries.length;
+    if (set === 'entity') {
+      const live = this.catalogueWindow();
+      const matrix = new Float64Array(n * RAW_COLUMNS);
+      for (let i = 0; i < n; i++) {
+        const e = entries[i].entry;
+        const f = live.add({
+          tsMs: e.timestamp,
+          ip: e.ip_address,
+          method: null,
+          endpoint: e.service_endpoint,
+          status: e.http_response_code,
+          bytes: null,
+        });
+        matrix.set(f, i * RAW_COLUMNS);
+        // The catalogue's first three columns are the original's counts, by the same rule.
+        entries[i].features = { request_count: f[0], client_error_count: f[1], server_error_count: f[2] };
+      }
+      return matrix;
+    }
+    const cache = this.window();
+    const matrix = new Float64Array(n * COLS);
+    for (let i = 0; i < n; i++) {
+      const e = entries[i].entry;
+      const f = cache.add({ ip: e.ip_address, tsMs: e.timestamp, status: e.http_response_code });
+      matrix[i * COLS] = f.request_count;
+      matrix[i * COLS + 1] = f.client_error_count;
+      matrix[i * COLS + 2] = f.server_error_count;
+      entries[i].features = f;
+    }
+    return matrix;
   }
 
   async detect(input: DetectInput): Promise<DetectResponse> {
@@ -163,19 +211,14 @@ export class DetectService {
   private async run(input: DetectInput[]): Promise<RunResult> {
     const { models, gate } = this.deps;
     if (models.liveVersion === null) await models.scoreFeatures(new Float64Array(0), 0); // throws the 503
-    const cache = this.window();
     const n = input.length;
     const entries = new Array<Detected>(n);
-    const matrix = new Float64Array(n * COLS);
     for (let i = 0; i < n; i++) {
       const e = wellFormed(input[i]);
-      const f = cache.add({ ip: e.ip_address, tsMs: e.timestamp, status: e.http_response_code });
-      matrix[i * COLS] = f.request_count;
-      matrix[i * COLS + 1] = f.client_error_count;
-      matrix[i * COLS + 2] = f.server_error_count;
-      entries[i] = { id: 0, entry: e, timestamp: isoSeconds(e.timestamp), features: f };
+      entries[i] = { id: 0, entry: e, timestamp: isoSeconds(e.timestamp), features: NO_FEATURES };
     }
     try {
+      const matrix = this.featureRows(entries, models.liveFeatureSet ?? 'original');
       const { version, scored } = await models.scoreFeatures(matrix, n);
       await gate.idle();
       const run: RunResult = { version, scored, entries };
@@ -183,8 +226,8 @@ export class DetectService {
       this.scheduleCatchUp();
       return run;
     } catch (err) {
-      // The window counted entries that were not stored: rebuild it from the database.
-      this.cache = null;
+      // The windows counted entries that were not stored: rebuild them from the database.
+      this.resetWindow();
       throw err;
     }
   }
@@ -268,6 +311,8 @@ export class DetectService {
     if (this.deps.db.open) this.deps.inserted();
   }
 }
+
+const NO_FEATURES: Features = { request_count: 0, client_error_count: 0, server_error_count: 0 };
 
 /** A UTF-16 surrogate without its pair: valid in a JS string (and in JSON as an escape), not in UTF-8. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

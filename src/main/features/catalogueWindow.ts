@@ -11,8 +11,22 @@ export interface CatalogueEntry {
   bytes: number | null;
 }
 
-/** Column order of `push()`'s result: the `entity` feature set of catalogue.ts. */
+/**
+ * The longest span of history a feature row depends on (besides the IP's first sighting): the
+ * long window, or the configured one when that is longer.
+ */
+export function catalogueLookbackMs(windowMs: number): number {
+  return Math.max(LONG_WINDOW_MS, windowMs);
+}
+
+/** Features per row: the `entity` feature set of catalogue.ts, in its order. */
 export const ENTITY_COLUMNS = 13;
+/**
+ * Columns of `push()`'s raw rows: the features, then how much log precedes the entry (ms since
+ * the data began, capped at the lookback), which the detectors' transform uses to judge counts
+ * of windows the log does not yet fill (catalogue.ts `transformRow`).
+ */
+export const RAW_COLUMNS = ENTITY_COLUMNS + 1;
 
 /**
  * Entries of one key (an IP or an endpoint) kept while the longest window needs them, as
@@ -80,23 +94,47 @@ function bump(map: Map<number, number>, key: number, by: number): void {
  */
 export class CatalogueWindow {
   private readonly shortMs: number;
-  private readonly longMs = LONG_WINDOW_MS;
+  private readonly longMs: number;
   private readonly ipIds = new Map<string, number>();
   private readonly endpointIds = new Map<string, number>();
   private readonly ips: IpState[] = [];
   private readonly endpoints: EndpointState[] = [];
   private lastTs = -Infinity;
 
-  constructor(windowMs: number) {
+  /**
+   * @param dataStartMs when the data begins (default: the first entry pushed). IPs first seen
+   *   within the short window of it were there when the log began: their age is unknown, and
+   *   they count as known rather than new, or every IP of a freshly opened log would look new.
+   */
+  constructor(
+    windowMs: number,
+    private dataStartMs = NaN,
+  ) {
     assertWindowMs(windowMs);
     this.shortMs = windowMs;
+    this.longMs = catalogueLookbackMs(windowMs);
   }
 
-  /** The feature row of `e` (ENTITY_COLUMNS values, raw: counts, bytes, minutes). */
-  push(e: CatalogueEntry, out: Float64Array = new Float64Array(ENTITY_COLUMNS), at = 0): Float64Array {
+  hasIp(ip: string): boolean {
+    const id = this.ipIds.get(ip);
+    return id !== undefined && this.ips[id] !== undefined;
+  }
+
+  /**
+   * Tells the window that `ip` was first seen at `tsMs`, before the entries it will be given
+   * (a window rebuilt from a recent slice of history). No effect once the IP has been pushed.
+   */
+  knowIp(ip: string, tsMs: number): void {
+    const id = intern(this.ipIds, ip);
+    this.ips[id] ??= new IpState(tsMs);
+  }
+
+  /** The raw row of `e` (RAW_COLUMNS values: counts, bytes, minutes, then the history). */
+  push(e: CatalogueEntry, out: Float64Array = new Float64Array(RAW_COLUMNS), at = 0): Float64Array {
     if (e.tsMs < this.lastTs) throw new RangeError('catalogue window: entries must come in timestamp order');
     this.lastTs = e.tsMs;
     const t = e.tsMs;
+    if (Number.isNaN(this.dataStartMs)) this.dataStartMs = t;
     const ipId = intern(this.ipIds, e.ip);
     const epId = intern(this.endpointIds, e.endpoint);
     const nonGet = e.method !== null && e.method.toUpperCase() !== 'GET' ? 1 : 0;
@@ -135,7 +173,11 @@ export class CatalogueWindow {
     out[at + 9] = ip.lBytes;
     out[at + 10] = ep.ips.size;
     out[at + 11] = ep.nonGet;
-    out[at + 12] = Math.min(IP_AGE_CAP_MIN, Math.floor((t - ip.firstSeen) / 60_000));
+    out[at + 12] =
+      ip.firstSeen - this.dataStartMs < this.shortMs
+        ? IP_AGE_CAP_MIN
+        : Math.min(IP_AGE_CAP_MIN, Math.floor((t - ip.firstSeen) / 60_000));
+    out[at + 13] = Math.min(this.longMs, t - this.dataStartMs);
     return out;
   }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { FeatureSetChoice } from '../../shared/config';
 import type { ModelVersion } from '../../shared/schemas/analysis';
 import type { ExplainResult, ScoreArrays, TrainOptions, WorkerReply, WorkerRequest } from './protocol';
 
@@ -80,11 +81,11 @@ export class MlClient {
   }
 
   /** Makes `version` the worker's live model; rejects (keeping the old one) when it cannot be decoded. */
-  async load(version: number, params: Uint8Array): Promise<{ ms: number }> {
+  async load(version: number, params: Uint8Array): Promise<{ ms: number; featureSet: FeatureSetChoice }> {
     // A copy is transferred: the caller's buffer (a row read from SQLite) stays valid.
     const copy = new Uint8Array(params);
     const r = (await this.call({ op: 'load', version, params: copy }, [copy.buffer as ArrayBuffer])) as Reply<'loaded'>;
-    return { ms: r.ms };
+    return { ms: r.ms, featureSet: r.featureSet };
   }
 
   async scoreRows(features: Float64Array, rows: number): Promise<{ version: number; scored: ScoreArrays; ms: number }> {
@@ -104,6 +105,11 @@ export class MlClient {
   async explain(row: number[]): Promise<{ version: number; result: ExplainResult }> {
     const r = (await this.call({ op: 'explain', row })) as Reply<'explained'>;
     return { version: r.version, result: r.result };
+  }
+
+  /** Entries were removed: the worker rebuilds its incremental feature state. */
+  async forget(): Promise<void> {
+    await this.call({ op: 'forget' });
   }
 
   /** Drops the worker's live model (after the requests already queued have used it). */

@@ -16,18 +16,23 @@ import { readIds, readOutside, readSpan, type FeatureRows } from './featureReade
 import {
   FEATURE_COLUMNS,
   MIN_TRAINING_ROWS,
+  type ExplainResult,
   type ScoreArrays,
   type TrainTimings,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol';
 import { sampleQuality } from './quality';
+import { EntityModel, trainEntity } from './entityModel';
 
 const COLS = FEATURE_COLUMNS.length;
 const port = parentPort;
 if (!port) throw new Error('mlWorker must run as a worker thread');
 
-let live: { version: number; model: Ensemble } | null = null;
+/** The live model: the `original` set's vote ensemble or the `entity` set's model. */
+type Live =
+  { version: number; kind: 'original'; model: Ensemble } | { version: number; kind: 'entity'; model: EntityModel };
+let live: Live | null = null;
 const connections = new Map<string, Database.Database>();
 
 function connection(path: string): Database.Database {
@@ -134,15 +139,57 @@ function decodeParams(params: Uint8Array): unknown {
   }
 }
 
-function needLive(): { version: number; model: Ensemble } {
+function needLive(): Live {
   if (!live) throw new Error('no model is loaded');
   return live;
+}
+
+/** Fastest gzip level: 7 % larger than the default level and a quarter of its time. */
+function compress(json: Record<string, unknown>): Uint8Array {
+  return gzipSync(JSON.stringify(json), { level: zlibConstants.Z_BEST_SPEED });
+}
+
+/** A training run of the `entity` set (see entityModel.ts). */
+function trainEntityModel(
+  msg: Extract<WorkerRequest, { op: 'train' }>,
+  reply: (r: WorkerReply, t?: ArrayBuffer[]) => void,
+): void {
+  const t0 = performance.now();
+  const db = connection(msg.dbPath);
+  const t = trainEntity(db, { startMs: msg.spanStartMs, endMs: msg.spanEndMs }, msg.options, (fraction, stage) =>
+    reply({ op: 'progress', id: msg.id, fraction: 0.85 * fraction, stage }),
+  );
+  reply({ op: 'progress', id: msg.id, fraction: 0.9, stage: 'saving the model' });
+  const ts = performance.now();
+  const params = compress(t.model.toJSON());
+  const serializeMs = performance.now() - ts;
+  reply(
+    {
+      op: 'trained',
+      id: msg.id,
+      params,
+      rows: t.rows,
+      trainMs: performance.now() - t0,
+      spanStartMs: msg.spanStartMs,
+      spanEndMs: msg.spanEndMs,
+      scored: t.scored,
+      maxId: t.maxId,
+      timings: { readMs: t.featuresMs, fitMs: {}, scoreMs: t.fitMs, scoredRows: t.scored.ids.length, serializeMs },
+    },
+    [params.buffer as ArrayBuffer, ...transferables(t.scored)],
+  );
+}
+
+function explainOriginal(model: Ensemble, row: number[]) {
+  const e = model.explain(row);
+  return { ...e, features: e.features.map((f) => f.percentile) };
 }
 
 function handle(msg: WorkerRequest): void {
   const reply = (r: WorkerReply, transfer: ArrayBuffer[] = []) => port!.postMessage(r, transfer);
   switch (msg.op) {
     case 'train': {
+      if (msg.options.featureSet === 'entity') return trainEntityModel(msg, reply);
       const t0 = performance.now();
       const db = connection(msg.dbPath);
       reply({ op: 'progress', id: msg.id, fraction: 0, stage: 'reading features' });
@@ -180,8 +227,7 @@ function handle(msg: WorkerRequest): void {
       const scoreMs = performance.now() - t;
       reply({ op: 'progress', id: msg.id, fraction: 0.9, stage: 'saving the model' });
       t = performance.now();
-      // Fastest gzip level: 7 % larger than the default level and a quarter of its time.
-      const params = gzipSync(JSON.stringify(model.toJSON()), { level: zlibConstants.Z_BEST_SPEED });
+      const params = compress(model.toJSON());
       const serializeMs = performance.now() - t;
       const trainMs = performance.now() - t0;
       const lastId = (rows: FeatureRows) => (rows.rows > 0 ? rows.ids[rows.rows - 1] : 0);
@@ -206,24 +252,47 @@ function handle(msg: WorkerRequest): void {
       // Decoded and validated fully before it replaces the live model: a corrupt or truncated
       // version throws here (and is answered as an error), and the live model stays as it was.
       const t = performance.now();
-      const model = Ensemble.fromJSON(decodeParams(msg.params));
-      if (model.cols !== COLS) throw new Error(`model expects ${model.cols} features, not ${COLS}`);
-      live = { version: msg.version, model };
-      reply({ op: 'loaded', id: msg.id, version: msg.version, ms: performance.now() - t });
+      const json = decodeParams(msg.params);
+      if (EntityModel.isEntityJSON(json)) {
+        live = { version: msg.version, kind: 'entity', model: EntityModel.fromJSON(json) };
+      } else {
+        const model = Ensemble.fromJSON(json);
+        if (model.cols !== COLS) throw new Error(`model expects ${model.cols} features, not ${COLS}`);
+        live = { version: msg.version, kind: 'original', model };
+      }
+      reply({ op: 'loaded', id: msg.id, version: msg.version, ms: performance.now() - t, featureSet: live.kind });
       return;
     }
     case 'scoreRows': {
-      const { version, model } = needLive();
+      const l = needLive();
       const t = performance.now();
-      const scored = scoreAll(model, { ids: new Float64Array(0), data: msg.features, rows: msg.rows });
+      const cols = l.model.cols;
+      if (msg.features.length !== msg.rows * cols)
+        throw new Error(`the live model expects ${cols} features per row (${l.kind} feature set)`);
+      const none = new Float64Array(0);
+      const scored =
+        l.kind === 'entity'
+          ? l.model.scoreRaw(none, msg.features, msg.rows)
+          : scoreAll(l.model, { ids: none, data: msg.features, rows: msg.rows });
+      const version = l.version;
       reply({ op: 'scores', id: msg.id, version, scored, ms: performance.now() - t }, transferables(scored));
       return;
     }
     case 'scoreRange': {
-      const { version, model } = needLive();
+      const l = needLive();
       const t = performance.now();
-      const scored = scoreAll(model, readIds(connection(msg.dbPath), msg.firstId, msg.lastId));
+      const db = connection(msg.dbPath);
+      const scored =
+        l.kind === 'entity'
+          ? db.transaction(() => l.model.scoreRange(db, msg.firstId, msg.lastId))()
+          : scoreAll(l.model, readIds(db, msg.firstId, msg.lastId));
+      const version = l.version;
       reply({ op: 'scores', id: msg.id, version, scored, ms: performance.now() - t }, transferables(scored));
+      return;
+    }
+    case 'forget': {
+      if (live?.kind === 'entity') live.model.resetStream();
+      reply({ op: 'forgotten', id: msg.id });
       return;
     }
     case 'unload': {
@@ -236,15 +305,17 @@ function handle(msg: WorkerRequest): void {
       return;
     }
     case 'explain': {
-      const { version, model } = needLive();
-      const e = model.explain(msg.row);
+      const l = needLive();
+      const version = l.version;
+      const e: ExplainResult = l.kind === 'entity' ? l.model.explain(msg.row) : explainOriginal(l.model, msg.row);
       reply({
         op: 'explained',
         id: msg.id,
         version,
         result: {
           models: e.models,
-          features: e.features.map((f) => f.percentile),
+          features: e.features,
+          featuresHigher: e.featuresHigher,
           votes: e.votes,
           isAnomaly: e.isAnomaly,
           combined: e.combined,

@@ -1,5 +1,5 @@
 import { ApiError } from '../../shared/api';
-import type { AppConfig } from '../../shared/config';
+import type { AppConfig, FeatureSetChoice } from '../../shared/config';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -29,6 +29,12 @@ const MAX_EVENT_ROWS = 200;
  * (a 300,000-line file) waits for one slice (~50 ms in the scorer), not for the whole batch.
  */
 const SCORE_SLICE = 25_000;
+/**
+ * The `entity` set's lines are mostly distinct vectors (13 features, bytes among them), so the
+ * neighbour models cost ~40 µs a line instead of a few per distinct point: slices are smaller
+ * to keep the wait of a queued detection near 100 ms.
+ */
+const ENTITY_SCORE_SLICE = 2_000;
 
 /**
  * The model lifecycle: training in the trainer worker, versions in the registry, the live
@@ -51,6 +57,7 @@ export class ModelService {
   private active = 0;
   private swapping: Promise<void> = Promise.resolve();
   private live: number | null = null;
+  private liveSet: FeatureSetChoice | null = null;
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
   private scoring: Promise<void> = Promise.resolve();
@@ -73,6 +80,16 @@ export class ModelService {
 
   get liveVersion(): number | null {
     return this.live;
+  }
+
+  /** The feature set the live model reads (detections must send its features). */
+  get liveFeatureSet(): FeatureSetChoice | null {
+    return this.liveSet;
+  }
+
+  /** Entries were removed (a source): the scorers rebuild their incremental feature state. */
+  async forgetRemoved(): Promise<void> {
+    await Promise.all(this.scorers.map((s) => s.forget().catch(() => undefined)));
   }
 
   get isTraining(): boolean {
@@ -179,6 +196,8 @@ export class ModelService {
             contamination: cfg.contamination,
             standardize: cfg.standardize,
             seed: version,
+            featureSet: cfg.featureSet,
+            windowMs: cfg.windowMs,
           },
         },
         (f, stage) => progress(0.05 + 0.65 * f, stage), // the worker's 0…1 → 0.05…0.7
@@ -226,9 +245,10 @@ export class ModelService {
       .catch(() => undefined)
       .then(async () => {
         const next = this.active === 0 ? 1 : 0;
-        await this.scorers[next].load(version, params);
+        const { featureSet } = await this.scorers[next].load(version, params);
         const old = this.active;
         this.active = next;
+        this.liveSet = featureSet;
         void this.scorers[old].unload().catch(() => undefined);
         if (this.live !== version) {
           this.live = version;
@@ -262,8 +282,9 @@ export class ModelService {
     const featured = this.deps.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number;
     const top = Math.min(lastId, featured);
     let announce = MAX_EVENT_ROWS;
-    for (let from = firstId; from <= top; from += SCORE_SLICE) {
-      const to = Math.min(top, from + SCORE_SLICE - 1);
+    const slice = this.liveSet === 'entity' ? ENTITY_SCORE_SLICE : SCORE_SLICE;
+    for (let from = firstId; from <= top; from += slice) {
+      const to = Math.min(top, from + slice - 1);
       try {
         const { version, scored } = await this.scorer.scoreRange(this.deps.dbPath, from, to);
         await this.writer.write(version, scored);

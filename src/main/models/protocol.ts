@@ -1,4 +1,4 @@
-import type { ModelName } from '../../shared/config';
+import type { FeatureSetChoice, ModelName } from '../../shared/config';
 import type { ModelVersion } from '../../shared/schemas/analysis';
 
 /** Options of one training run, as stored with the model version. */
@@ -7,6 +7,10 @@ export interface TrainOptions {
   contamination: number;
   standardize: boolean;
   seed: number;
+  /** `entity`: catalogue features and the entity-fit ensemble; `original`: the seed's three and its vote. */
+  featureSet: FeatureSetChoice;
+  /** The configured feature window (the `entity` set computes its features in the worker). */
+  windowMs: number;
 }
 
 /** Scores of a set of rows, as typed arrays (transferred, not copied). */
@@ -25,6 +29,8 @@ export interface ScoreArrays {
 export interface ExplainResult {
   models: Array<{ model: ModelName; score: number; threshold: number; vote: boolean; percentile: number }>;
   features: number[];
+  /** `entity` models: per feature, the percentage of training entities with a higher value. */
+  featuresHigher?: number[];
   votes: number;
   isAnomaly: boolean;
   combined: number;
@@ -55,7 +61,9 @@ export type WorkerRequest =
   | { op: 'scoreRange'; id: number; dbPath: string; firstId: number; lastId: number }
   | { op: 'explain'; id: number; row: number[] }
   | { op: 'quality'; id: number; dbPath: string }
-  | { op: 'unload'; id: number };
+  | { op: 'unload'; id: number }
+  /** Entries were removed: incremental feature state must be rebuilt. */
+  | { op: 'forget'; id: number };
 
 export type WorkerReply =
   | { op: 'progress'; id: number; fraction: number; stage: string }
@@ -72,10 +80,11 @@ export type WorkerReply =
       maxId: number;
       timings: TrainTimings;
     }
-  | { op: 'loaded'; id: number; version: number; ms: number }
+  | { op: 'loaded'; id: number; version: number; ms: number; featureSet: FeatureSetChoice }
   | { op: 'scores'; id: number; version: number; scored: ScoreArrays; ms: number }
   | { op: 'quality'; id: number; metrics: ModelVersion['metrics'] }
   | { op: 'unloaded'; id: number }
+  | { op: 'forgotten'; id: number }
   | { op: 'explained'; id: number; version: number; result: ExplainResult }
   | { op: 'error'; id: number; message: string };
 

@@ -104,6 +104,7 @@ export function logDetail(
             server_error_count: r.server_error_count ?? 0,
           },
     featurePercentiles: null,
+    explanation: null,
     score,
     neighbours,
   };

@@ -91,6 +91,14 @@ export const LogDetailSchema = z.object({
   features: FeaturesSchema.extend({ windowMs: z.number() }).nullable(),
   /** Per feature, the percentage (0–100) of training rows with a lower value. */
   featurePercentiles: z.record(z.string(), z.number()).nullable(),
+  /**
+   * Why the entry scored as it did, in words from the feature catalogue, most unusual first
+   * (models of the `entity` feature set; null for `original` models and unscored entries).
+   * `percentile`: share (0–100) of training entities with a lower value.
+   */
+  explanation: z
+    .array(z.object({ feature: z.string(), value: z.number(), percentile: z.number().nullable(), text: z.string() }))
+    .nullable(),
   score: z
     .object({
       modelVersion: z.number().int(),

@@ -117,6 +117,63 @@ describe('Anomalies view (seeded)', () => {
     await page.close();
   });
 
+  it('explains the score in words when the engine sends an explanation, wrapping long texts', async () => {
+    const { page, errors } = await openView(app, 'anomalies');
+    const explanation = [
+      {
+        feature: 'non_get_1h',
+        value: 41,
+        percentile: 99.9,
+        text: '41 non-GET requests (POST, PUT, …) from this IP in 1 h (99.9th percentile)',
+      },
+      {
+        feature: 'distinct_paths_1h',
+        value: 230,
+        percentile: 97,
+        text: `230 distinct paths in 1 h, e.g. /api/items/${'x'.repeat(160)} (97th percentile)`,
+      },
+      { feature: 'bytes', value: 512, percentile: 40.2, text: '512 bytes sent (40th percentile)' },
+      { feature: 'ip_age', value: 3, percentile: null, text: 'IP first seen 3 s before' },
+    ];
+    let flagged = true;
+    // The engine may not explain yet: this exercises the renderer with the contract's shape.
+    await page.route(/\/logs\/\d+(\?|$)/, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { score: { isAnomaly: boolean } | null };
+      const score = body.score && { ...body.score, isAnomaly: flagged };
+      await route.fulfill({ response: res, json: { ...body, score, explanation, featurePercentiles: null } });
+    });
+    await rowAt(page, 0).waitFor();
+    await rowAt(page, 0).click();
+    const panel = page.getByRole('complementary', { name: 'Entry details' });
+    const why = panel.getByRole('list', { name: 'Why flagged' });
+    await why.waitFor();
+    expect(await why.getByRole('listitem').allTextContents()).toEqual(explanation.map((e) => e.text));
+    expect(await why.locator('strong').allTextContents()).toEqual([explanation[0].text, explanation[1].text]);
+    // The percentiles are in the words; the window counts stay, without an empty percentile column.
+    await panel.getByRole('row', { name: /Requests in window/ }).waitFor();
+    expect(await panel.getByRole('columnheader', { name: 'Training percentile' }).count()).toBe(0);
+    const body = panel.locator('.detail-body');
+    const fits = () => body.evaluate((el) => el.scrollWidth <= el.clientWidth);
+    expect(await fits()).toBe(true);
+    await why.scrollIntoViewIfNeeded();
+    await screenshot(page, 'anomaly-detail-explained-1280');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    expect(await fits()).toBe(true);
+    // All six columns stay readable next to the panel.
+    const head = grid(page).locator('.vt-head .vt-row');
+    expect(await head.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await why.scrollIntoViewIfNeeded();
+    await screenshot(page, 'anomaly-detail-explained-1024');
+
+    flagged = false;
+    await grid(page).focus();
+    await page.keyboard.press('j');
+    await panel.getByRole('list', { name: 'Why this score' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('exports the filtered list as CSV', async () => {
     const { page } = await openView(app, 'anomalies');
     const ip = ipOf(3);

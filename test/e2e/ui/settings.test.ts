@@ -37,6 +37,43 @@ describe('Settings (seeded)', () => {
     await page.close();
   });
 
+  it('switches the detection to the original feature set from the keyboard and keeps it', async () => {
+    const { page, errors } = await openView(app, 'settings');
+    const detection = page.getByRole('group', { name: 'Detection' });
+    const entity = detection.getByRole('radio', { name: 'Entity scoring (recommended)', exact: true });
+    const original = detection.getByRole('radio', { name: 'Original', exact: true });
+    expect(await entity.isChecked()).toBe(true);
+    // The description is announced with the option, not folded into its name.
+    const described = await original.getAttribute('aria-describedby');
+    expect(await page.locator(`#${described}`).textContent()).toBe(
+      "the Python service's three per-IP counts in the window and its majority vote, unchanged.",
+    );
+    await screenshot(page, 'settings-detection-1280');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'settings-detection-1024');
+    // No option text pushes the panel wider than the view.
+    expect(await page.locator('main').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+
+    await entity.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await original.isChecked()).toBe(true);
+    await page.getByText('Applying retrains the models.').waitFor();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText(/^Saved: switching to the original detection, the models are retrained/).waitFor();
+    await screenshot(page, 'settings-detection-saved-1024');
+
+    const res = await fetch(`${app.server.origin}/config`, {
+      headers: { Authorization: `Bearer ${app.server.token}` },
+    });
+    expect(((await res.json()) as { featureSet: string }).featureSet).toBe('original');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Settings', level: 2 }).waitFor();
+    expect(await original.isChecked()).toBe(true);
+    await page.getByText('No changes').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('previews a window against the current one', async () => {
     const { page } = await openView(app, 'settings');
     await page.getByRole('radio', { name: '1 h' }).check();

@@ -215,7 +215,16 @@ describe('POST /ingest, GET /events, GET /anomalies, GET /logs/:id, OpenAPI', ()
       if (m!.vote) votes++;
     }
     expect(detail.score!.votes).toBe(votes);
-    expect(detail.featurePercentiles).not.toBeNull();
+    // The default (entity) model explains in words, the unusual features first; the burst's
+    // 5xx count in the window is among them.
+    expect(detail.featurePercentiles).toBeNull();
+    expect(detail.explanation).toHaveLength(13);
+    const unusual = detail.explanation!.filter((x) => (x.percentile ?? 0) >= 90);
+    expect(unusual.length).toBeGreaterThan(0);
+    expect(detail.explanation!.slice(0, unusual.length)).toEqual(unusual);
+    const errors = detail.explanation!.find((x) => x.feature === 'server_error_count')!;
+    expect(errors).toMatchObject({ value: detail.features!.server_error_count });
+    expect(errors.text).toMatch(/^\d+ 5xx answers to this IP in 5 min/);
     expect(detail.neighbours.length).toBeGreaterThan(0);
   });
 

@@ -33,6 +33,8 @@ beforeAll(async () => {
   dir = tempDir();
   log = captureLogger();
   engine = await Engine.start({ dataDir: dir.dir, logger: log.logger, schedule: false });
+  // The worker-level case below sends the original's three features.
+  await engine.call('putConfig', { featureSet: 'original' });
   await engine.call('generateSample', { rows: 3_000, seed: 3 });
   await engine.call('trainModels', {});
   await engine.call('trainModels', {});

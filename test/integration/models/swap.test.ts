@@ -16,6 +16,8 @@ let engine: Engine;
 beforeAll(async () => {
   dir = tempDir();
   engine = await Engine.start({ dataDir: dir.dir, schedule: false });
+  // The original ensemble takes hundreds of ms to decode: detections must not wait for that.
+  await engine.call('putConfig', { featureSet: 'original' });
   await engine.call('generateSample', { rows: 20_000, seed: 11 });
   await engine.call('trainModels', {});
   expect(engine.models.liveVersion).toBe(1);

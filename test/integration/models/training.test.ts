@@ -17,6 +17,8 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer();
+  // This file checks the original's vote rule (entityTraining.test.ts checks the default).
+  expect((await server.call('PUT', '/config', { featureSet: 'original' })).status).toBe(200);
   const r = await server.call('POST', '/data/generate_sample', { rows: ROWS, seed: 7 });
   expect(r.status).toBe(200);
 });

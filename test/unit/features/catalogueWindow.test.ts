@@ -21,10 +21,12 @@ function bruteForce(entries: CatalogueEntry[], shortMs: number): number[][] {
     const seen = entries.slice(0, i + 1);
     const within = (k: CatalogueEntry, ms: number): boolean => k.tsMs > e.tsMs - ms;
     const mine = (ms: number): CatalogueEntry[] => seen.filter((k) => k.ip === e.ip && within(k, ms));
-    const onPath = seen.filter((k) => k.endpoint === e.endpoint && within(k, LONG_WINDOW_MS));
+    // The long window is an hour, or the configured window when that is longer.
+    const longMs = Math.max(LONG_WINDOW_MS, shortMs);
+    const onPath = seen.filter((k) => k.endpoint === e.endpoint && within(k, longMs));
     const nonGet = (k: CatalogueEntry): boolean => k.method !== null && k.method.toUpperCase() !== 'GET';
     const is4xx = (k: CatalogueEntry): boolean => k.status >= 400 && k.status <= 499;
-    const longest = mine(LONG_WINDOW_MS);
+    const longest = mine(longMs);
     const first = entries.find((k) => k.ip === e.ip) as CatalogueEntry;
     return [
       mine(shortMs).length,
@@ -39,7 +41,12 @@ function bruteForce(entries: CatalogueEntry[], shortMs: number): number[][] {
       longest.reduce((s, k) => s + (k.bytes ?? 0), 0),
       new Set(onPath.map((k) => k.ip)).size,
       onPath.filter(nonGet).length,
-      Math.min(IP_AGE_CAP_MIN, Math.floor((e.tsMs - first.tsMs) / 60_000)),
+      // IPs there when the log began (within the short window of its first entry) count as known.
+      first.tsMs - entries[0].tsMs < shortMs
+        ? IP_AGE_CAP_MIN
+        : Math.min(IP_AGE_CAP_MIN, Math.floor((e.tsMs - first.tsMs) / 60_000)),
+      // The history column: how much log precedes the entry, up to the long window.
+      Math.min(longMs, e.tsMs - entries[0].tsMs),
     ];
   });
 }
@@ -119,6 +126,24 @@ describe('catalogue window: every feature equals its brute-force definition', ()
     transformRow(FEATURE_SETS.entity.slice(0, 3), [5, 1, 0], out);
     expect(out[0]).toBeCloseTo(Math.log(6), 12);
   });
+
+  it('extrapolates additive counts over windows the log does not fill yet, from at least a minute', () => {
+    const defs = FEATURE_SETS.entity;
+    const raw = defs.map(() => 2);
+    const at = (historyMs: number) => {
+      const out = new Float64Array(defs.length);
+      transformRow(defs, raw, out, 0, 300_000, historyMs);
+      return Object.fromEntries(defs.map((d, j) => [d.name, Math.round(Math.expm1(out[j]) * 1e6) / 1e6]));
+    };
+    // A full hour of log: nothing changes.
+    expect(new Set(Object.values(at(3_600_000)))).toEqual(new Set([2]));
+    // Two minutes of log: 5-min counts × 2.5, 1-hour counts × 30, distinct counts and the line's own bytes unchanged.
+    const early = at(120_000);
+    expect(early).toMatchObject({ request_count: 5, requests_long: 60, bytes_long: 60, endpoint_non_get_long: 60 });
+    expect(early).toMatchObject({ distinct_paths_long: 2, endpoint_ips_long: 2, bytes: 2, ip_age_min: 2 });
+    // The first line of a log (no history): as if it had a minute.
+    expect(at(0)).toMatchObject({ request_count: 10, requests_long: 120 });
+  });
 });
 
 describe('catalogue window: the original three equal pandas on the real Apache log', () => {
@@ -170,6 +195,11 @@ describe('catalogue: features in words', () => {
       '250 MB sent in this answer (>99.9th percentile)',
     );
     expect(featureWords(def('ip_age_min'), 6, 300_000)).toBe('IP first seen 6 min earlier');
+    expect(featureWords(def('ip_age_min'), 2, 300_000, 0, 99.2)).toBe(
+      'IP first seen 2 min earlier (newer than 99.2 % of client-IP hours)',
+    );
+    // Low counts are not reasons: only the IP's age is telling when low.
+    expect(featureWords(def('requests_long'), 1, 300_000, 0, 99)).toBe('1 request from this IP in 1 h');
     expect(featureWords(def('ip_age_min'), IP_AGE_CAP_MIN, 300_000)).toBe('IP known for over a day');
   });
 });

@@ -79,13 +79,43 @@ function Summary({ row, detail }: { row?: AnomalyRow; detail?: LogDetail }) {
   );
 }
 
+/** Explanation lines at or above this training percentile are the ones that set the entry apart. */
+const UNUSUAL_PERCENTILE = 90;
+
+/** The engine's own words for the score (entity models), most unusual first. */
+function Explanation({ d }: { d: LogDetail }) {
+  // `?.`: a main process older than the field sends none at all.
+  if (!d.explanation?.length) return null;
+  return (
+    <div className="why">
+      <h5 id="why-title">{d.score?.isAnomaly ? 'Why flagged' : 'Why this score'}</h5>
+      <ul aria-labelledby="why-title">
+        {d.explanation.map((e, i) =>
+          e.percentile !== null && e.percentile >= UNUSUAL_PERCENTILE ? (
+            <li key={`${e.feature}-${i}`} className="unusual">
+              <strong>{e.text}</strong>
+            </li>
+          ) : (
+            <li key={`${e.feature}-${i}`}>{e.text}</li>
+          ),
+        )}
+      </ul>
+    </div>
+  );
+}
+
 function Features({ d }: { d: LogDetail }) {
-  if (!d.features) return <p className="muted">No features computed for this entry yet.</p>;
+  const explained = !!d.explanation?.length;
+  if (!d.features) return explained ? null : <p className="muted">No features computed for this entry yet.</p>;
   const { windowMs, ...values } = d.features;
+  // With an explanation the percentiles are in its text; an empty column would only add noise.
+  const percentiles = !explained || d.featurePercentiles !== null;
   return (
     <table className="mini">
       <caption>
-        Features over a {formatDuration(windowMs)} window, with their percentile among the training entries
+        {percentiles
+          ? `Features over a ${formatDuration(windowMs)} window, with their percentile among the training entries`
+          : `Counts over a ${formatDuration(windowMs)} window`}
       </caption>
       <thead>
         <tr>
@@ -93,7 +123,7 @@ function Features({ d }: { d: LogDetail }) {
           <th scope="col" className="num">
             Value
           </th>
-          <th scope="col">Training percentile</th>
+          {percentiles ? <th scope="col">Training percentile</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -103,18 +133,20 @@ function Features({ d }: { d: LogDetail }) {
             <tr key={name}>
               <th scope="row">{FEATURE_LABELS[name] ?? name}</th>
               <td className="num">{fmtInt(value)}</td>
-              <td>
-                {p === undefined ? (
-                  '—'
-                ) : (
-                  <span className="pct">
-                    <span className="bar" aria-hidden="true">
-                      <span className={p >= 95 ? 'hot' : ''} style={{ width: `${Math.min(100, p)}%` }} />
+              {percentiles ? (
+                <td>
+                  {p === undefined ? (
+                    '—'
+                  ) : (
+                    <span className="pct">
+                      <span className="bar" aria-hidden="true">
+                        <span className={p >= 95 ? 'hot' : ''} style={{ width: `${Math.min(100, p)}%` }} />
+                      </span>
+                      {fmtPercentile(p)}
                     </span>
-                    {fmtPercentile(p)}
-                  </span>
-                )}
-              </td>
+                  )}
+                </td>
+              ) : null}
             </tr>
           );
         })}
@@ -188,6 +220,7 @@ function Loaded({ d }: { d: LogDetail }) {
       </section>
       <section aria-labelledby="features-title">
         <h4 id="features-title">Features</h4>
+        <Explanation d={d} />
         <Features d={d} />
       </section>
       <section aria-labelledby="models-title">

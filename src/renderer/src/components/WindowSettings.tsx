@@ -1,7 +1,15 @@
 import { useState, type FormEvent } from 'react';
-import { MODEL_NAMES, WINDOW_PRESETS, type AppConfig, type ConfigPatch, type ModelName } from '../../../shared/config';
+import {
+  MODEL_NAMES,
+  WINDOW_PRESETS,
+  type AppConfig,
+  type ConfigPatch,
+  type FeatureSetChoice as FeatureSet,
+  type ModelName,
+} from '../../../shared/config';
 import { formatDuration, parseDuration } from '../../../shared/duration';
 import { useSettings } from '../store/settingsStore';
+import { FEATURE_SET_SHORT, FeatureSetChoice } from './FeatureSetChoice';
 import { JobProgress } from './JobProgress';
 import { WindowPreview } from './WindowPreview';
 
@@ -33,7 +41,16 @@ function contaminationError(text: string): string | null {
 
 type WindowChoice = number | 'custom';
 
-/** Feature window and detectors: changing them recomputes every feature and retrains. */
+/** A switch of detection mode alone retrains without recomputing the window counts. */
+const retrainOnly = (patch: ConfigPatch) => patch.featureSet !== undefined && patch.windowMs === undefined;
+
+function savedMessage(patch: ConfigPatch): string {
+  return patch.featureSet && retrainOnly(patch)
+    ? `Saved: switching to ${FEATURE_SET_SHORT[patch.featureSet]}, the models are retrained in the background (progress below)`
+    : 'Saved: features are recomputed and the models retrained in the background (progress below)';
+}
+
+/** Detection mode, feature window and detectors: changing them recomputes features and/or retrains. */
 export function WindowSettings({ config }: { config: AppConfig }) {
   const save = useSettings((s) => s.save);
   const saving = useSettings((s) => s.saving === 'window');
@@ -45,6 +62,7 @@ export function WindowSettings({ config }: { config: AppConfig }) {
   const [contamination, setContamination] = useState(String(config.contamination));
   const [models, setModels] = useState<ModelName[]>(config.models);
   const [standardize, setStandardize] = useState(config.standardize);
+  const [featureSet, setFeatureSet] = useState<FeatureSet>(config.featureSet);
 
   const parsed = choice === 'custom' ? parseWindow(custom) : { ms: choice };
   const windowMs = 'ms' in parsed ? parsed.ms : null;
@@ -57,21 +75,19 @@ export function WindowSettings({ config }: { config: AppConfig }) {
   if (!contError && Number(contamination) !== config.contamination) patch.contamination = Number(contamination);
   if (!modelsError && models.join() !== config.models.join()) patch.models = models;
   if (standardize !== config.standardize) patch.standardize = standardize;
+  if (featureSet !== config.featureSet) patch.featureSet = featureSet;
   const changed = Object.keys(patch).length > 0;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!valid || !changed) return;
-    void save(
-      'window',
-      patch,
-      'Saved: features are recomputed and the models retrained in the background (progress below)',
-    );
+    void save('window', patch, savedMessage(patch));
   };
 
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="window-title" noValidate>
       <h3 id="window-title">Feature window and detectors</h3>
+      <FeatureSetChoice value={featureSet} onChange={setFeatureSet} />
       <fieldset className="window-choice">
         <legend>Window (features count each IP&apos;s entries over this period)</legend>
         <div className="window-line">
@@ -156,7 +172,10 @@ export function WindowSettings({ config }: { config: AppConfig }) {
             ))}
           </div>
           <span id="models-msg" className={`field-msg ${modelsError ? 'invalid' : 'muted'}`}>
-            {modelsError ?? 'flagged when at least half of them agree'}
+            {modelsError ??
+              (featureSet === 'entity'
+                ? 'one combined score, Isolation Forest leading'
+                : 'flagged when at least half of them agree')}
           </span>
         </fieldset>
         <label className="check switch">
@@ -180,7 +199,13 @@ export function WindowSettings({ config }: { config: AppConfig }) {
         <button type="submit" className="primary" disabled={!valid || !changed || saving}>
           {saving ? 'Applying…' : 'Apply'}
         </button>
-        <span className="muted small">{changed ? 'Applying recomputes all features and retrains.' : 'No changes'}</span>
+        <span className="muted small">
+          {!changed
+            ? 'No changes'
+            : retrainOnly(patch)
+              ? 'Applying retrains the models.'
+              : 'Applying recomputes all features and retrains.'}
+        </span>
         <JobProgress />
       </div>
       <div className="preview-area" aria-live="polite">

@@ -281,7 +281,7 @@ export function SettingsView() {
   return (
     <div className="settings">
       <WindowSettings
-        key={`${config.windowMs}|${config.contamination}|${config.models.join()}|${config.standardize}`}
+        key={`${config.featureSet}|${config.windowMs}|${config.contamination}|${config.models.join()}|${config.standardize}`}
         config={config}
       />
       <div className="columns">

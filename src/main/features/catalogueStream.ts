@@ -1,0 +1,78 @@
+import type { Database } from 'better-sqlite3';
+import { catalogueLookbackMs, type CatalogueWindow } from './catalogueWindow';
+import { replay, RowsBuilder, type CatalogueRows } from './catalogueReplay';
+
+type Stored = [number, number, string, string | null, string, number, number | null];
+
+/**
+ * Catalogue features of stored entries as they arrive, by id range (the scorer's view: ranges
+ * come in increasing id order as entries get ingested).
+ *
+ * The window holds every entry with id below `nextId` (from the lookback on). A range whose
+ * entries all come after what the window holds, in (timestamp, arrival) order, is simply
+ * pushed: O(1) per entry. Anything else (the first range, entries older than the newest held,
+ * a gap in ids) is answered by a replay of the lookback before its oldest entry, exactly; the
+ * window is kept afterwards only when it again holds every entry below the range's end.
+ *
+ * Entries that arrive late do not change the features of entries already scored (the batch
+ * pass at the next training does): an entity's score can lag until then.
+ */
+export class CatalogueStream {
+  private win: CatalogueWindow | null = null;
+  private nextId = 0;
+  private lastTs = -Infinity;
+
+  constructor(readonly windowMs: number) {}
+
+  /** Forgets the window (entries were removed). */
+  reset(): void {
+    this.win = null;
+  }
+
+  featuresOfIds(db: Database, firstId: number, lastId: number): CatalogueRows {
+    const wanted = db
+      .prepare(
+        'SELECT id, ts_ms, ip, method, endpoint, status, bytes FROM logs WHERE id >= ? AND id <= ? ORDER BY ts_ms, id',
+      )
+      .raw()
+      .all(firstId, lastId) as Stored[];
+    const b = new RowsBuilder();
+    if (wanted.length === 0) return b.build();
+    const top = wanted.reduce((m, r) => Math.max(m, r[0]), 0);
+    if (this.win && firstId === this.nextId && wanted[0][1] >= this.lastTs) {
+      const win = this.win;
+      const seen = db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ? AND id < ?').pluck();
+      for (const [id, tsMs, ip, method, endpoint, status, bytes] of wanted) {
+        const e = { tsMs, ip, method, endpoint, status, bytes };
+        // An IP new to the window may have been seen before the replay it started from.
+        if (!win.hasIp(ip)) {
+          const first = seen.get(ip, firstId) as number | null;
+          if (first !== null) win.knowIp(ip, first);
+        }
+        const { data, at } = b.add(id, e);
+        win.push(e, data, at);
+      }
+      this.lastTs = wanted[wanted.length - 1][1];
+      this.nextId = top + 1;
+      return b.build();
+    }
+    const minTs = wanted[0][1];
+    let maxTs = -Infinity;
+    // Every entry up to `top`, from the lookback before the oldest wanted one on: the window
+    // then holds exactly what a continuation needs.
+    this.win = replay(
+      db,
+      this.windowMs,
+      { fromTs: minTs - catalogueLookbackMs(this.windowMs), toTs: Infinity, maxId: top },
+      (id, e, f) => {
+        maxTs = e.tsMs;
+        if (id < firstId) return;
+        const { data, at } = b.add(id, e);
+        data.set(f, at);
+      },
+    );
+    this.lastTs = maxTs;
+    this.nextId = top + 1;
+    return b.build();
+  }
+}

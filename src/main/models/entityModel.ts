@@ -1,0 +1,201 @@
+/**
+ * The `entity` feature set's model in the ML worker: catalogue features computed from `logs`
+ * (the batch pass for training, CatalogueStream for entries as they arrive), detectors fit on
+ * client-IP-hour entities and calibrated on lines (ml/ledEnsemble.ts). The `original` set
+ * keeps its own path (the `features` table and ml/ensemble.ts), untouched.
+ */
+import type { Database } from 'better-sqlite3';
+import { featureSet, transformRow } from '../features/catalogue';
+import { catalogueOfAll, type CatalogueRows } from '../features/catalogueReplay';
+import { CatalogueStream } from '../features/catalogueStream';
+import { ENTITY_COLUMNS, RAW_COLUMNS } from '../features/catalogueWindow';
+import { entityRows } from '../features/entities';
+import { LedEnsemble, type LedExplanation, type LedScores } from '../ml/ledEnsemble';
+import type { Matrix } from '../ml/types';
+import { asObject, checkHeader, getInt } from '../ml/codec';
+import { MIN_TRAINING_ROWS, type ScoreArrays, type TrainOptions } from './protocol';
+
+const KIND = 'entity-model';
+const FORMAT_VERSION = 1;
+const DEFS = featureSet('entity');
+
+/** The detectors' view of raw catalogue rows (RAW_COLUMNS each): see catalogue.ts transformRow. */
+export function transformed(raw: Float64Array, rows: number, windowMs: number): Matrix {
+  const data = new Float64Array(rows * ENTITY_COLUMNS);
+  for (let i = 0; i < rows; i++) {
+    const r = raw.subarray(i * RAW_COLUMNS, (i + 1) * RAW_COLUMNS);
+    transformRow(DEFS, r, data, i * ENTITY_COLUMNS, windowMs, r[ENTITY_COLUMNS]);
+  }
+  return { rows, cols: ENTITY_COLUMNS, data };
+}
+
+function toScoreArrays(ids: Float64Array, s: LedScores): ScoreArrays {
+  return {
+    ids,
+    models: s.models.map((m) => m.model),
+    scores: s.models.map((m) => m.scores),
+    thresholds: s.models.map((m) => m.threshold),
+    votes: s.votes,
+    isAnomaly: s.isAnomaly,
+    combined: s.combined,
+  };
+}
+
+/** Rows of `all` picked by index, as a transformed matrix. */
+function pick(all: Matrix, idx: number[]): Matrix {
+  const data = new Float64Array(idx.length * all.cols);
+  idx.forEach((r, k) => data.set(all.data.subarray(r * all.cols, (r + 1) * all.cols), k * all.cols));
+  return { rows: idx.length, cols: all.cols, data };
+}
+
+export interface EntityTraining {
+  model: EntityModel;
+  scored: ScoreArrays;
+  /** Lines in the training span, and the entities fit on. */
+  rows: number;
+  entities: number;
+  maxId: number;
+  featuresMs: number;
+  fitMs: number;
+}
+
+/**
+ * One training run: catalogue features of every entry (ids ≤ the newest at the start), fit on
+ * the span's entities, calibrated on the span's lines; every entry scored.
+ */
+export function trainEntity(
+  db: Database,
+  span: { startMs: number; endMs: number },
+  options: TrainOptions,
+  progress: (fraction: number, stage: string) => void,
+): EntityTraining {
+  let t = performance.now();
+  progress(0, 'reading entries and computing the feature catalogue');
+  const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
+  const all: CatalogueRows = db.transaction(() => catalogueOfAll(db, options.windowMs, maxId))();
+  const featuresMs = performance.now() - t;
+  const X = transformed(all.data, all.rows, options.windowMs);
+  const inSpan: number[] = [];
+  const outside: number[] = [];
+  for (let i = 0; i < all.rows; i++) (all.ts[i] >= span.startMs && all.ts[i] <= span.endMs ? inSpan : outside).push(i);
+  if (inSpan.length < MIN_TRAINING_ROWS) {
+    throw new Error(
+      `the training span holds only ${inSpan.length} ${inSpan.length === 1 ? 'entry' : 'entries'} with features; ` +
+        `at least ${MIN_TRAINING_ROWS} are needed (add log data or widen the training span)`,
+    );
+  }
+  const lines = pick(X, inSpan);
+  const entities = entityRows(
+    inSpan.map((i) => ({ ip: all.ips[i], tsMs: all.ts[i] })),
+    lines,
+  );
+  t = performance.now();
+  const led = new LedEnsemble({ contamination: options.contamination, seed: options.seed, models: options.models });
+  const fitted = led.fitScore(entities, lines, (f, stage) => progress(0.1 + 0.7 * f, stage));
+  progress(0.8, 'scoring every entry');
+  const ids = Float64Array.from([...inSpan, ...outside], (i) => all.ids[i]);
+  let s = fitted;
+  if (outside.length > 0) s = concat(fitted, led.score(pick(X, outside)));
+  const fitMs = performance.now() - t;
+  return {
+    model: new EntityModel(led, options.windowMs),
+    scored: toScoreArrays(ids, s),
+    rows: inSpan.length,
+    entities: entities.rows,
+    maxId,
+    featuresMs,
+    fitMs,
+  };
+}
+
+function concat(a: LedScores, b: LedScores): LedScores {
+  const cat = <T extends Float64Array | Uint8Array>(x: T, y: T): T => {
+    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return {
+    models: a.models.map((m, k) => ({
+      ...m,
+      scores: cat(m.scores, b.models[k].scores),
+      percentiles: cat(m.percentiles, b.models[k].percentiles),
+      votes: cat(m.votes, b.models[k].votes),
+    })),
+    votes: cat(a.votes, b.votes),
+    combined: cat(a.combined, b.combined),
+    isAnomaly: cat(a.isAnomaly, b.isAnomaly),
+  };
+}
+
+/** A loaded `entity` model: scores stored entries by id range, or raw feature rows (detections). */
+export class EntityModel {
+  private readonly stream: CatalogueStream;
+
+  constructor(
+    readonly ensemble: LedEnsemble,
+    readonly windowMs: number,
+  ) {
+    this.stream = new CatalogueStream(windowMs);
+  }
+
+  /** Raw columns per row of a detection (features and history). */
+  get cols(): number {
+    return RAW_COLUMNS;
+  }
+
+  get models(): ScoreArrays['models'] {
+    return this.ensemble.models.slice();
+  }
+
+  scoreRange(db: Database, firstId: number, lastId: number): ScoreArrays {
+    const rows = this.stream.featuresOfIds(db, firstId, lastId);
+    return this.scoreRaw(rows.ids, rows.data, rows.rows);
+  }
+
+  /** Raw catalogue rows (RAW_COLUMNS each) given directly. */
+  scoreRaw(ids: Float64Array, raw: Float64Array, rows: number): ScoreArrays {
+    if (rows === 0) {
+      const n = this.ensemble.models.length;
+      return {
+        ids,
+        models: this.models,
+        scores: Array.from({ length: n }, () => new Float64Array(0)),
+        thresholds: this.ensemble.models.map(() => this.ensemble.threshold),
+        votes: new Uint8Array(0),
+        isAnomaly: new Uint8Array(0),
+        combined: new Float64Array(0),
+      };
+    }
+    return toScoreArrays(ids, this.ensemble.score(transformed(raw, rows, this.windowMs)));
+  }
+
+  explain(raw: number[]): LedExplanation {
+    if (raw.length !== RAW_COLUMNS) throw new Error(`explain: expected ${RAW_COLUMNS} values`);
+    const row = new Float64Array(ENTITY_COLUMNS);
+    transformRow(DEFS, raw, row, 0, this.windowMs, raw[ENTITY_COLUMNS]);
+    return this.ensemble.explain(row);
+  }
+
+  /** Entries were removed: the stream's window may count them. */
+  resetStream(): void {
+    this.stream.reset();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: KIND, version: FORMAT_VERSION, windowMs: this.windowMs, ensemble: this.ensemble.toJSON() };
+  }
+
+  static isEntityJSON(json: unknown): boolean {
+    return json !== null && typeof json === 'object' && (json as { kind?: unknown }).kind === KIND;
+  }
+
+  static fromJSON(json: unknown): EntityModel {
+    const obj = checkHeader(json, KIND, FORMAT_VERSION);
+    const windowMs = getInt(obj, 'windowMs', KIND, 1);
+    const ensemble = LedEnsemble.fromJSON(asObject(obj.ensemble, `${KIND}.ensemble`));
+    if (ensemble.featureCount !== ENTITY_COLUMNS)
+      throw new Error(`${KIND}: the ensemble expects ${ensemble.featureCount} features, not ${ENTITY_COLUMNS}`);
+    return new EntityModel(ensemble, windowMs);
+  }
+}
