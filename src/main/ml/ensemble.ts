@@ -58,6 +58,13 @@ export function createDetector(
   return new KNearestNeighbors({ contamination, standardize });
 }
 
+/** A stored detector of the given kind (each validates its own JSON). */
+export function detectorFromJSON(model: ModelName, raw: unknown): AnyDetector {
+  if (model === 'iforest') return IsolationForest.fromJSON(raw);
+  if (model === 'lof') return LocalOutlierFactor.fromJSON(raw);
+  return KNearestNeighbors.fromJSON(raw);
+}
+
 export interface ModelScores {
   model: ModelName;
   scores: Float64Array;
@@ -260,12 +267,7 @@ export class Ensemble {
     }
     const detectors = ens.models.map((model, i): AnyDetector => {
       const raw: unknown = (obj.detectors as unknown[])[i];
-      const d =
-        model === 'iforest'
-          ? IsolationForest.fromJSON(raw)
-          : model === 'lof'
-            ? LocalOutlierFactor.fromJSON(raw)
-            : KNearestNeighbors.fromJSON(raw);
+      const d = detectorFromJSON(model, raw);
       if (d.cols !== cols) throw new Error(`${P}.detectors[${i}]: has ${d.cols} columns, expected ${cols}`);
       if (d.trainingScores.length !== rows)
         throw new Error(`${P}.detectors[${i}]: trained on ${d.trainingScores.length} rows, expected ${rows}`);

@@ -20,10 +20,7 @@
  */
 import type { Matrix, ModelName } from './types';
 import { checkMatrix } from './matrix';
-import { createDetector, type AnyDetector } from './ensemble';
-import { IsolationForest } from './iforest';
-import { LocalOutlierFactor } from './lof';
-import { KNearestNeighbors } from './knn';
+import { createDetector, detectorFromJSON, type AnyDetector } from './ensemble';
 import { countBelow, quantileSorted, sortedCopy } from './stats';
 import { asObject, checkContamination, checkHeader, decodeF64, encodeF64, getInt, getNumber } from './codec';
 
@@ -226,13 +223,7 @@ export class LedEnsemble {
       return values;
     };
     e.detectors = list('detectors', e.models.length).map((raw, i) => {
-      const m = e.models[i];
-      const d =
-        m === 'iforest'
-          ? IsolationForest.fromJSON(raw)
-          : m === 'lof'
-            ? LocalOutlierFactor.fromJSON(raw)
-            : KNearestNeighbors.fromJSON(raw);
+      const d = detectorFromJSON(e.models[i], raw);
       if (d.cols !== cols) throw new Error(`${KIND}.detectors[${i}]: has ${d.cols} columns, expected ${cols}`);
       return d;
     });

@@ -10,10 +10,11 @@ import { catalogueOfAll, type CatalogueRows } from '../features/catalogueReplay'
 import { CatalogueStream } from '../features/catalogueStream';
 import { ENTITY_COLUMNS, RAW_COLUMNS } from '../features/catalogueWindow';
 import { entityRows } from '../features/entities';
-import { LedEnsemble, type LedExplanation, type LedScores } from '../ml/ledEnsemble';
+import { LedEnsemble, type LedExplanation } from '../ml/ledEnsemble';
 import type { Matrix } from '../ml/types';
 import { asObject, checkHeader, getInt } from '../ml/codec';
 import { MIN_TRAINING_ROWS, type ScoreArrays, type TrainOptions } from './protocol';
+import { concatScores, toScoreArrays } from './scoreArrays';
 
 const KIND = 'entity-model';
 const FORMAT_VERSION = 1;
@@ -27,18 +28,6 @@ export function transformed(raw: Float64Array, rows: number, windowMs: number): 
     transformRow(DEFS, r, data, i * ENTITY_COLUMNS, windowMs, r[ENTITY_COLUMNS]);
   }
   return { rows, cols: ENTITY_COLUMNS, data };
-}
-
-function toScoreArrays(ids: Float64Array, s: LedScores): ScoreArrays {
-  return {
-    ids,
-    models: s.models.map((m) => m.model),
-    scores: s.models.map((m) => m.scores),
-    thresholds: s.models.map((m) => m.threshold),
-    votes: s.votes,
-    isAnomaly: s.isAnomaly,
-    combined: s.combined,
-  };
 }
 
 /** Rows of `all` picked by index, as a transformed matrix. */
@@ -93,38 +82,18 @@ export function trainEntity(
   const led = new LedEnsemble({ contamination: options.contamination, seed: options.seed, models: options.models });
   const fitted = led.fitScore(entities, lines, (f, stage) => progress(0.1 + 0.7 * f, stage));
   progress(0.8, 'scoring every entry');
-  const ids = Float64Array.from([...inSpan, ...outside], (i) => all.ids[i]);
-  let s = fitted;
-  if (outside.length > 0) s = concat(fitted, led.score(pick(X, outside)));
+  const idsOf = (rows: number[]) => Float64Array.from(rows, (i) => all.ids[i]);
+  let scored = toScoreArrays(idsOf(inSpan), fitted);
+  if (outside.length > 0) scored = concatScores(scored, toScoreArrays(idsOf(outside), led.score(pick(X, outside))));
   const fitMs = performance.now() - t;
   return {
     model: new EntityModel(led, options.windowMs),
-    scored: toScoreArrays(ids, s),
+    scored,
     rows: inSpan.length,
     entities: entities.rows,
     maxId,
     featuresMs,
     fitMs,
-  };
-}
-
-function concat(a: LedScores, b: LedScores): LedScores {
-  const cat = <T extends Float64Array | Uint8Array>(x: T, y: T): T => {
-    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return {
-    models: a.models.map((m, k) => ({
-      ...m,
-      scores: cat(m.scores, b.models[k].scores),
-      percentiles: cat(m.percentiles, b.models[k].percentiles),
-      votes: cat(m.votes, b.models[k].votes),
-    })),
-    votes: cat(a.votes, b.votes),
-    combined: cat(a.combined, b.combined),
-    isAnomaly: cat(a.isAnomaly, b.isAnomaly),
   };
 }
 

@@ -24,6 +24,7 @@ import {
 } from './protocol';
 import { sampleQuality } from './quality';
 import { EntityModel, trainEntity } from './entityModel';
+import { concatScores, toScoreArrays } from './scoreArrays';
 
 const COLS = FEATURE_COLUMNS.length;
 const port = parentPort;
@@ -63,16 +64,7 @@ function scoreAll(model: Ensemble, rows: FeatureRows): ScoreArrays {
       combined: new Float64Array(0),
     };
   }
-  const s = model.score({ rows: rows.rows, cols: COLS, data: rows.data });
-  return {
-    ids: rows.ids,
-    models: s.models.map((m) => m.model),
-    scores: s.models.map((m) => m.scores),
-    thresholds: s.models.map((m) => m.threshold),
-    votes: s.votes,
-    isAnomaly: s.isAnomaly,
-    combined: s.combined,
-  };
+  return toScoreArrays(rows.ids, model.score({ rows: rows.rows, cols: COLS, data: rows.data }));
 }
 
 /** The ensemble's verdict on its own training rows, from each detector's training scores. */
@@ -99,25 +91,6 @@ function trainingScores(model: Ensemble, ids: Float64Array): ScoreArrays {
     isAnomaly[i] = isMajority(votes[i], models.length) ? 1 : 0;
   }
   return { ids, models, scores, thresholds, votes, isAnomaly, combined };
-}
-
-function concatScores(a: ScoreArrays, b: ScoreArrays): ScoreArrays {
-  if (b.votes.length === 0) return a;
-  const cat = <T extends Float64Array | Uint8Array>(x: T, y: T): T => {
-    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return {
-    ids: cat(a.ids, b.ids),
-    models: a.models,
-    scores: a.scores.map((s, m) => cat(s, b.scores[m])),
-    thresholds: a.thresholds,
-    votes: cat(a.votes, b.votes),
-    isAnomaly: cat(a.isAnomaly, b.isAnomaly),
-    combined: cat(a.combined, b.combined),
-  };
 }
 
 function transferables(s: ScoreArrays): ArrayBuffer[] {

@@ -39,6 +39,12 @@ function parseJson<T>(text: string, fallback: T): T {
  * written. A crash or kill at any point before that leaves a row that is recognisably
  * unfinished (marked failed at the next start) and never a half-written live model.
  */
+/** A version's stored config; versions from before feature sets were trained on the original's. */
+function storedConfig(text: string): AppConfig {
+  const raw = parseJson<Record<string, unknown>>(text, {});
+  return AppConfigSchema.catch(AppConfigSchema.parse({})).parse({ featureSet: 'original', ...raw });
+}
+
 export class ModelRegistry {
   constructor(private readonly db: Db) {}
 
@@ -139,7 +145,7 @@ export class ModelRegistry {
       createdAt: r.created_at,
       status: r.status,
       live: r.version === live,
-      config: AppConfigSchema.catch(AppConfigSchema.parse({})).parse(parseJson(r.config, {})),
+      config: storedConfig(r.config),
       spanStartMs: r.span_start_ms,
       spanEndMs: r.span_end_ms,
       rows: r.rows,
