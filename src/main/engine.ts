@@ -12,6 +12,7 @@ import { EventBus } from './events';
 import { previewWindow } from './features';
 import type { ObservedEntry } from './features/catalogueLive';
 import { catalogueFeaturesOf, explanationItems } from './features/explanation';
+import { IncidentStore } from './incidents/incidentStore';
 import { IngestService } from './ingest/ingestService';
 import { generateSampleSource } from './ingest/sample/sampleJob';
 import { createLogger, type Logger } from './logger';
@@ -59,6 +60,7 @@ export class Engine {
   readonly models: ModelService;
   readonly detector: DetectService;
   readonly scheduler: Scheduler;
+  readonly incidents: IncidentStore;
   readonly api: ApiHandlers;
   private readonly checkpointer: Checkpointer;
   /** Set by whoever runs the HTTP server, for the Settings view. */
@@ -108,6 +110,7 @@ export class Engine {
       windowMs: () => cfg().windowMs,
       inserted: () => void this.features.schedule(),
     });
+    this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
     this.scheduler = new Scheduler({
       db: this.db,
       logger: this.logger,
@@ -309,6 +312,13 @@ export class Engine {
         nextRunAt: this.scheduler.nextRunAt,
       }),
       timeline: async (q) => timeline(this.db, q),
+      listIncidents: async (q) => this.incidents.list(q),
+      getIncident: async ({ id }) => {
+        const incident = this.incidents.detail(id);
+        if (!incident)
+          throw new ApiError(404, `incident ${id} does not exist (incidents change as entries are scored)`);
+        return incident;
+      },
       getToken: async () => this.tokenInfo(),
       regenerateToken: async () => (this.tokens.regenerate(), this.tokenInfo()),
     };

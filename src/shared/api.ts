@@ -20,6 +20,7 @@ import {
   GenerateSampleResponseSchema,
   MessageSchema,
 } from './schemas/original';
+import { IncidentDetailSchema, IncidentIdSchema, IncidentPageSchema, IncidentQuerySchema } from './schemas/incidents';
 import { AddSourceSchema, SourceErrorsSchema, SourceIdSchema, SourceSchema } from './schemas/sources';
 import { DurationSchema } from './config';
 import { OPERATION_NAMES, type OperationName } from './channels';
@@ -195,6 +196,20 @@ export const operations = {
     summary: 'Entries and flagged entries over time',
     input: TimelineQuerySchema,
     output: TimelineSchema,
+  }),
+  listIncidents: op({
+    method: 'GET',
+    path: '/incidents',
+    summary: 'Flagged entries grouped into incidents, the most anomalous first',
+    input: IncidentQuerySchema,
+    output: IncidentPageSchema,
+  }),
+  getIncident: op({
+    method: 'GET',
+    path: '/incidents/:id',
+    summary: 'One incident with every entry of its IPs in its period',
+    input: IncidentIdSchema,
+    output: IncidentDetailSchema,
   }),
   getToken: op({
     method: 'GET',

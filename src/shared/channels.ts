@@ -24,6 +24,8 @@ export const OPERATION_NAMES = [
   'listModels',
   'overview',
   'timeline',
+  'listIncidents',
+  'getIncident',
   'getToken',
   'regenerateToken',
 ] as const;

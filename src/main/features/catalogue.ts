@@ -201,7 +201,7 @@ export function transformRow(
 }
 
 /** "250 MB", "3.1 kB", "12 B": sizes as an analyst reads them. */
-function sizeWords(bytes: number): string {
+export function sizeWords(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let u = 0;

@@ -1,0 +1,157 @@
+import type { z } from 'zod';
+import type { Incident, IncidentDetail, IncidentPage, IncidentQuerySchema } from '../../shared/schemas/incidents';
+import type { Db } from '../store/db';
+import { catalogueLookbackMs } from '../features/catalogueWindow';
+import { describeIncident } from './describe';
+import { groupIncidents, type FlaggedRow, type Group } from './group';
+
+type Query = z.output<typeof IncidentQuerySchema>;
+
+const TOP = 5;
+const MAX_IPS = 50;
+const MAX_DETAIL_ROWS = 5_000;
+
+interface Built {
+  key: string;
+  incidents: Array<{ incident: Incident; group: Group }>;
+  flagged: number;
+}
+
+function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T, number]> {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+}
+
+/**
+ * Incidents over the stored scores, computed from the flagged entries when asked and kept until
+ * the flagged set changes (its count and score sum, read from the `scores_anomaly` index, are
+ * the cache key), so they follow live scoring and retraining without bookkeeping of their own.
+ */
+export class IncidentStore {
+  private built: Built | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly windowMs: () => number,
+  ) {}
+
+  list(q: Query): IncidentPage {
+    const b = this.current();
+    const page = b.incidents.slice(q.offset, q.offset + q.limit);
+    for (const x of page) this.countEntries(x);
+    return {
+      incidents: page.map((x) => x.incident),
+      total: b.incidents.length,
+      flagged: b.flagged,
+    };
+  }
+
+  /** One incident with every entry of its IPs in its period; null when no such incident exists now. */
+  detail(id: string): IncidentDetail | null {
+    const found = this.current().incidents.find((x) => x.incident.id === id);
+    if (!found) return null;
+    const { incident } = this.countEntries(found);
+    const ips = [...new Set(found.group.rows.map((r) => r.ip))];
+    const rows = this.db
+      .prepare(
+        `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, s.votes,
+                s.is_anomaly AS isAnomaly, coalesce(s.combined_score, 0) AS combinedScore
+         FROM logs l LEFT JOIN scores s ON s.log_id = l.id
+         WHERE l.ip IN (SELECT value FROM json_each(?)) AND l.ts_ms BETWEEN ? AND ?
+         ORDER BY l.ts_ms, l.id LIMIT ?`,
+      )
+      .all(JSON.stringify(ips), incident.firstTsMs, incident.lastTsMs, MAX_DETAIL_ROWS + 1) as Array<
+      Omit<IncidentDetail['rows'][number], 'isAnomaly'> & { isAnomaly: number | null }
+    >;
+    const truncated = rows.length > MAX_DETAIL_ROWS;
+    return {
+      ...incident,
+      rows: rows
+        .slice(0, MAX_DETAIL_ROWS)
+        .map((r) => ({ ...r, isAnomaly: r.isAnomaly === null ? null : r.isAnomaly === 1 })),
+      truncated,
+    };
+  }
+
+  /** Every entry of the incident's IPs in its period (index range counts; done for shown incidents only). */
+  private countEntries(x: Built['incidents'][number]): Built['incidents'][number] {
+    const i = x.incident;
+    if (i.entries >= 0) return x;
+    const count = this.db.prepare('SELECT count(*) FROM logs WHERE ip = ? AND ts_ms BETWEEN ? AND ?').pluck();
+    const ips = new Set(x.group.rows.map((r) => r.ip));
+    i.entries = [...ips].reduce((n, ip) => n + (count.get(ip, i.firstTsMs, i.lastTsMs) as number), 0);
+    return x;
+  }
+
+  private current(): Built {
+    const [count, sum] = this.db
+      .prepare('SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1')
+      .raw()
+      .get() as [number, number];
+    const key = `${count}:${sum}:${this.windowMs()}`;
+    if (this.built?.key !== key) this.built = this.build(key, count);
+    return this.built;
+  }
+
+  private build(key: string, flagged: number): Built {
+    const rows = this.db
+      .prepare(
+        `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
+                l.user_agent AS userAgent, s.combined_score AS score
+         FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1`,
+      )
+      .all() as FlaggedRow[];
+    const windowMs = this.windowMs();
+    const dataStart = (this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
+    const firstSeenStmt = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ?').pluck();
+    const seenCache = new Map<string, number | null>();
+    /** When the IP was first seen; null when it was there as the log began (within the window, as the catalogue counts it). */
+    const firstSeen = (ip: string): number | null => {
+      if (!seenCache.has(ip)) {
+        const t = firstSeenStmt.get(ip) as number;
+        seenCache.set(ip, t - dataStart < windowMs ? null : t);
+      }
+      return seenCache.get(ip) ?? null;
+    };
+    const isNew = (ip: string, atMs: number) => {
+      const t = firstSeen(ip);
+      return t !== null && atMs - t < 86_400_000;
+    };
+    // Entries closer than the catalogue's long window belong together: a slow brute force (a
+    // POST every few minutes) is one incident, as its 1 h counts are one story.
+    const incidents = groupIncidents(rows, catalogueLookbackMs(windowMs), isNew).map((group) => {
+      const g = group.rows;
+      const first = g[0];
+      const last = g[g.length - 1];
+      const ipCounts = top(
+        g.map((r) => r.ip),
+        Infinity,
+      );
+      const ips = ipCounts.map(([ip]) => ip);
+      const seen = group.kind === 'ip' ? firstSeen(first.ip) : null;
+      const incident: Incident = {
+        id: `${group.kind}-${first.id}`,
+        kind: group.kind,
+        ...describeIncident(group, seen),
+        score: g.reduce((m, r) => Math.max(m, r.score), -Infinity),
+        firstTsMs: first.tsMs,
+        lastTsMs: last.tsMs,
+        ips: ips.slice(0, MAX_IPS),
+        ipCount: ips.length,
+        flagged: g.length,
+        entries: -1, // counted when shown (countEntries)
+        topEndpoints: top(g.map((r) => r.endpoint)).map(([endpoint, count]) => ({ endpoint, count })),
+        statuses: top(g.map((r) => r.status)).map(([status, count]) => ({ status, count })),
+        userAgents: top(g.flatMap((r) => (r.userAgent === null ? [] : [r.userAgent]))).map(([userAgent, count]) => ({
+          userAgent,
+          count,
+        })),
+      };
+      return { incident, group };
+    });
+    // The most anomalous first; among equals, the larger story.
+    incidents.sort((a, b) => b.incident.score - a.incident.score || b.incident.flagged - a.incident.flagged);
+    return { key, incidents, flagged };
+  }
+}
