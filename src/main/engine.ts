@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
@@ -12,7 +12,10 @@ import { EventBus } from './events';
 import { previewWindow } from './features';
 import type { ObservedEntry } from './features/catalogueLive';
 import { catalogueFeaturesOf, explanationItems } from './features/explanation';
+import { FeedbackStore } from './feedback/feedbackStore';
 import { IncidentStore } from './incidents/incidentStore';
+import { incidentReport } from './incidents/report';
+import { modelDiff, snapshotVersion } from './incidents/modelDiff';
 import { IngestService } from './ingest/ingestService';
 import { generateSampleSource } from './ingest/sample/sampleJob';
 import { createLogger, type Logger } from './logger';
@@ -25,10 +28,11 @@ import { Scheduler } from './scheduler/scheduler';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
 import { openDatabase, type Db } from './store/db';
+import { DB_FILE, preparePrivateDataDir } from './store/dataDir';
 import { Checkpointer } from './store/checkpointer';
 import { WriteGate } from './store/writeGate';
 
-export const DB_FILE = 'outlier-desk.sqlite';
+export { DB_FILE } from './store/dataDir';
 
 export interface EngineOptions {
   dataDir: string;
@@ -61,18 +65,21 @@ export class Engine {
   readonly detector: DetectService;
   readonly scheduler: Scheduler;
   readonly incidents: IncidentStore;
+  readonly feedback: FeedbackStore;
   readonly api: ApiHandlers;
   private readonly checkpointer: Checkpointer;
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
   private applying: Promise<void> = Promise.resolve();
+  private readonly tokenListeners = new Set<() => void>();
   /** Rows of one id range that came from files (the live window's input); prepared once. */
   private fileRows: Statement | null = null;
 
   private constructor(private readonly opts: EngineOptions) {
     this.dataDir = opts.dataDir;
     this.logger = opts.logger ?? createLogger();
-    mkdirSync(this.dataDir, { recursive: true });
+    // 0700, owned by us, nothing planted: checked before anything in it is opened.
+    preparePrivateDataDir(this.dataDir);
     this.dbPath = join(this.dataDir, DB_FILE);
     this.db = openDatabase(this.dbPath);
     this.config = new ConfigStore(this.db);
@@ -111,6 +118,16 @@ export class Engine {
       inserted: () => void this.features.schedule(),
     });
     this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
+    this.feedback = new FeedbackStore(this.db);
+    // What each version flags is kept when it goes live, for the Models view's comparison.
+    this.events.on((e) => {
+      if (e.type !== 'model-swapped' || !this.db.open) return;
+      try {
+        snapshotVersion(this.db, this.incidents, e.version);
+      } catch (err) {
+        this.logger.warn({ err, version: e.version }, 'could not keep the incidents of a model version');
+      }
+    });
     this.scheduler = new Scheduler({
       db: this.db,
       logger: this.logger,
@@ -150,6 +167,15 @@ export class Engine {
     const parsed = operations[name].input.safeParse(input ?? {});
     if (!parsed.success) throw new ApiError(400, describeZodError(parsed.error));
     return (this.api[name] as (i: unknown) => Promise<Output<K>>)(parsed.data);
+  }
+
+  /**
+   * Runs `listener` after each token change, until the returned function is called: the HTTP
+   * server ends the event streams opened with the old token, which a header check alone would not.
+   */
+  onTokenChange(listener: () => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => void this.tokenListeners.delete(listener);
   }
 
   /** POST /ingest: a raw body of log lines becomes an upload source. */
@@ -218,6 +244,10 @@ export class Engine {
   }
 
   private handlers(): ApiHandlers {
+    const requireLog = (id: number) => {
+      if (!this.db.prepare('SELECT 1 FROM logs WHERE id = ?').get(id))
+        throw new ApiError(404, `log entry ${id} does not exist`);
+    };
     const requireSource = (id: number) => {
       const s = getSource(this.db, id);
       if (!s) throw new ApiError(404, `source ${id} does not exist`);
@@ -313,6 +343,24 @@ export class Engine {
       }),
       timeline: async (q) => timeline(this.db, q),
       listIncidents: async (q) => this.incidents.list(q),
+      incidentReport: async ({ id }) => {
+        const detail = this.incidents.detail(id);
+        const flagged = this.incidents.flaggedIds(id);
+        if (!detail || !flagged)
+          throw new ApiError(404, `incident ${id} does not exist (incidents change as entries are scored)`);
+        return incidentReport(this.db, detail, flagged);
+      },
+      modelDiff: async ({ from, to }) => modelDiff(this.db, from, to),
+      giveFeedback: async (f) => {
+        const ids = f.entry !== undefined ? (requireLog(f.entry), [f.entry]) : this.incidents.flaggedIds(f.incident!);
+        if (!ids)
+          throw new ApiError(404, `incident ${f.incident} does not exist (incidents change as entries are scored)`);
+        return this.feedback.record(f, ids, f.entry !== undefined ? `entry ${f.entry}` : `incident ${f.incident}`);
+      },
+      listSuppressions: async () => ({ suppressions: this.feedback.listSuppressions() }),
+      addSuppression: async (rule) => this.feedback.addSuppression(rule),
+      updateSuppression: async ({ id, ...patch }) => this.feedback.updateSuppression(id, patch),
+      removeSuppression: async ({ id }) => (this.feedback.removeSuppression(id), { removed: true as const }),
       getIncident: async ({ id }) => {
         const incident = this.incidents.detail(id);
         if (!incident)
@@ -320,7 +368,11 @@ export class Engine {
         return incident;
       },
       getToken: async () => this.tokenInfo(),
-      regenerateToken: async () => (this.tokens.regenerate(), this.tokenInfo()),
+      regenerateToken: async () => {
+        this.tokens.regenerate();
+        for (const listener of this.tokenListeners) listener();
+        return this.tokenInfo();
+      },
     };
   }
 }

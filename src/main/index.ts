@@ -3,12 +3,13 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, sessio
 import { apiDocsUrl, buildMenuTemplate, navigationScript, type DesktopView } from './desktop/menu';
 import { notifyAnomalies } from './desktop/notifications';
 import { addPathsAsSources, describeFailures, OpenQueue, pathsFromArgv } from './desktop/openFiles';
-import { fileStore, initialBounds, keepWindowState, parseWindowState } from './desktop/windowState';
+import { fileStore, initialBounds, keepWindowState, parseWindowState, WINDOW_STATE_FILE } from './desktop/windowState';
 import { Engine } from './engine';
 import { ApiServer } from './http/apiServer';
 import { RENDERER_CSP } from './http/server';
 import { forwardEvents, registerIpc } from './ipc/register';
 import { bundleDir } from './paths';
+import { preparePrivateDataDir } from './store/dataDir';
 
 /**
  * The Electron shell: one window, the engine in this process, the loopback API beside it, the
@@ -173,12 +174,23 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
-    const started = await Engine.start({
-      // OUTLIER_DESK_DATA points the app elsewhere, as for `npm run serve` (tests, a second profile).
-      dataDir: process.env.OUTLIER_DESK_DATA || app.getPath('userData'),
-      // Inside a packaged app the worker is unpacked from the asar archive (electron-builder.yml).
-      workerFile: join(here, 'mlWorker.js').replace('app.asar', 'app.asar.unpacked'),
-    });
+    // OUTLIER_DESK_DATA points the app elsewhere, as for `npm run serve` (tests, a second profile).
+    const dataDir = process.env.OUTLIER_DESK_DATA || app.getPath('userData');
+    let started: Engine;
+    try {
+      // Before the engine opens anything: a folder or token others could have planted is refused.
+      preparePrivateDataDir(dataDir, { alsoTighten: [WINDOW_STATE_FILE] });
+      started = await Engine.start({
+        dataDir,
+        // Inside a packaged app the worker is unpacked from the asar archive (electron-builder.yml).
+        workerFile: join(here, 'mlWorker.js').replace('app.asar', 'app.asar.unpacked'),
+      });
+    } catch (err) {
+      // Without a window nothing else would tell the user why the app did not open.
+      dialog.showErrorBox('Outlier Desk cannot start', (err as Error).message);
+      app.exit(1);
+      return;
+    }
     engine = started;
     registerIpc(
       ipcMain,

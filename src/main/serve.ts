@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from './engine';
 import { DEFAULT_PORT, createHttpServer, listen } from './http/server';
 import { bundleDir, defaultDataDir } from './paths';
+import { preparePrivateDataDir } from './store/dataDir';
 
 /**
  * Headless entry: the same engine as the desktop app, the API on 127.0.0.1 and the
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got "${values.port}"`);
 
+  // Before the engine opens anything: a folder or token others could have planted is refused (exit 1, below).
+  preparePrivateDataDir(dataDir);
   const engine = await Engine.start({ dataDir, workerFile: join(bundleDir(import.meta.url), 'mlWorker.js') });
   const app = await createHttpServer(engine, { rendererDir: join(bundleDir(import.meta.url), '../renderer') });
   const bound = await listen(app, port);

@@ -20,7 +20,24 @@ import {
   GenerateSampleResponseSchema,
   MessageSchema,
 } from './schemas/original';
-import { IncidentDetailSchema, IncidentIdSchema, IncidentPageSchema, IncidentQuerySchema } from './schemas/incidents';
+import {
+  FeedbackRequestSchema,
+  FeedbackResponseSchema,
+  SuppressionIdSchema,
+  SuppressionListSchema,
+  SuppressionRuleSchema,
+  SuppressionSchema,
+  SuppressionUpdateSchema,
+} from './schemas/feedback';
+import {
+  IncidentDetailSchema,
+  IncidentIdSchema,
+  IncidentPageSchema,
+  IncidentQuerySchema,
+  IncidentReportSchema,
+  ModelDiffQuerySchema,
+  ModelDiffSchema,
+} from './schemas/incidents';
 import { AddSourceSchema, SourceErrorsSchema, SourceIdSchema, SourceSchema } from './schemas/sources';
 import { DurationSchema } from './config';
 import { OPERATION_NAMES, type OperationName } from './channels';
@@ -28,6 +45,12 @@ import { OPERATION_NAMES, type OperationName } from './channels';
 export { OPERATION_NAMES, type OperationName } from './channels';
 
 const Empty = z.object({}).strict().default({});
+
+/** A feature window as text or ms, within the configuration's own bounds (the same min and max as PUT /config). */
+const WindowSchema = DurationSchema.pipe(AppConfigSchema.shape.windowMs.unwrap());
+
+/** Browser mode: the <meta> name under which the page at `/` hands the API token to the renderer. */
+export const TOKEN_META = 'outlier-desk-token';
 
 interface OperationSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -75,7 +98,7 @@ export const operations = {
     method: 'GET',
     path: '/features/preview',
     summary: 'Feature distributions a window would give on the current data',
-    input: z.object({ window: DurationSchema }),
+    input: z.object({ window: WindowSchema }).strict(),
     output: WindowPreviewSchema,
   }),
   listSources: op({
@@ -210,6 +233,56 @@ export const operations = {
     summary: 'One incident with every entry of its IPs in its period',
     input: IncidentIdSchema,
     output: IncidentDetailSchema,
+  }),
+  incidentReport: op({
+    method: 'GET',
+    path: '/incidents/:id/report',
+    summary: 'An incident as a Markdown report and its IPs as a block list',
+    input: IncidentIdSchema,
+    output: IncidentReportSchema,
+  }),
+  modelDiff: op({
+    method: 'GET',
+    path: '/models/diff',
+    summary:
+      'Two model versions compared: flagged counts, incidents that appeared or went, thresholds, feedback between them',
+    input: ModelDiffQuerySchema,
+    output: ModelDiffSchema,
+  }),
+  giveFeedback: op({
+    method: 'POST',
+    path: '/feedback',
+    summary: 'Mark an entry or an incident normal or attack, with a note; normal may add a suppression',
+    input: FeedbackRequestSchema,
+    output: FeedbackResponseSchema,
+  }),
+  listSuppressions: op({
+    method: 'GET',
+    path: '/suppressions',
+    summary: 'Suppression rules, with the flagged entries each hides now',
+    input: Empty,
+    output: SuppressionListSchema,
+  }),
+  addSuppression: op({
+    method: 'POST',
+    path: '/suppressions',
+    summary: 'Hide future flags matching an IP, an endpoint glob and/or a user-agent glob',
+    input: SuppressionRuleSchema,
+    output: SuppressionSchema,
+  }),
+  updateSuppression: op({
+    method: 'PUT',
+    path: '/suppressions/:id',
+    summary: 'Change a suppression rule (null clears a field)',
+    input: SuppressionUpdateSchema,
+    output: SuppressionSchema,
+  }),
+  removeSuppression: op({
+    method: 'DELETE',
+    path: '/suppressions/:id',
+    summary: 'Remove a suppression rule; what it hid is shown again',
+    input: SuppressionIdSchema,
+    output: z.object({ removed: z.literal(true) }),
   }),
   getToken: op({
     method: 'GET',

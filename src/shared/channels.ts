@@ -26,6 +26,13 @@ export const OPERATION_NAMES = [
   'timeline',
   'listIncidents',
   'getIncident',
+  'incidentReport',
+  'modelDiff',
+  'giveFeedback',
+  'listSuppressions',
+  'addSuppression',
+  'updateSuppression',
+  'removeSuppression',
   'getToken',
   'regenerateToken',
 ] as const;

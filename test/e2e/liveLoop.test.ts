@@ -55,7 +55,7 @@ describe('the live loop: a watched log → ingest → features → score → UI 
     const log = join(server.dataDir, 'live-access.log');
     writeFileSync(log, normalLines(19, Date.now()));
     expect((await call('POST', '/sources', { path: log })).status).toBe(200);
-    const { page, errors } = await openPage(browser, server.url);
+    const { page, errors } = await openPage(browser, `${server.url}#overview`);
     await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
 
     // Steady writing, then the burst.

@@ -5,10 +5,11 @@
  */
 
 /** The renderer's views in sidebar order (src/renderer/src/store/appStore.ts VIEWS; a test keeps them equal). */
-export const DESKTOP_VIEWS = ['overview', 'anomalies', 'sources', 'models', 'settings'] as const;
+export const DESKTOP_VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings'] as const;
 export type DesktopView = (typeof DESKTOP_VIEWS)[number];
 
 export const VIEW_LABELS: Record<DesktopView, string> = {
+  incidents: 'Incidents',
   overview: 'Overview',
   anomalies: 'Anomalies',
   sources: 'Sources',

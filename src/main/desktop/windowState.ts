@@ -42,7 +42,7 @@ export function fileStore(dataDir: string, name = WINDOW_STATE_FILE): StateStore
       // Written aside and renamed: a crash mid-write leaves the previous state, not half a file.
       mkdirSync(dirname(path), { recursive: true });
       const tmp = `${path}.tmp`;
-      writeFileSync(tmp, text);
+      writeFileSync(tmp, text, { mode: 0o600 });
       renameSync(tmp, path);
     },
   };

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { catalogueLookbackMs, type CatalogueWindow } from './catalogueWindow';
 import { replay, RowsBuilder, type CatalogueRows } from './catalogueReplay';
+import type { CatalogueEntry } from './catalogueWindow';
 
 type Stored = [number, number, string, string | null, string, number, number | null];
 
@@ -24,9 +25,16 @@ export class CatalogueStream {
 
   constructor(readonly windowMs: number) {}
 
+  /**
+   * Rows a replay computed beyond the range it was asked for (every entry stored by then), kept
+   * for the ranges that follow: a burst of late ranges costs one replay, not one each.
+   */
+  private ahead = new Map<number, { e: CatalogueEntry; f: Float64Array }>();
+
   /** Forgets the window (entries were removed). */
   reset(): void {
     this.win = null;
+    this.ahead.clear();
   }
 
   featuresOfIds(db: Database, firstId: number, lastId: number): CatalogueRows {
@@ -38,6 +46,16 @@ export class CatalogueStream {
       .all(firstId, lastId) as Stored[];
     const b = new RowsBuilder();
     if (wanted.length === 0) return b.build();
+    if (wanted.every((r) => this.ahead.has(r[0]))) {
+      for (const [id] of wanted) {
+        const { e, f } = this.ahead.get(id)!;
+        this.ahead.delete(id);
+        const { data, at } = b.add(id, e);
+        data.set(f, at);
+      }
+      return b.build();
+    }
+    this.ahead.clear();
     const top = wanted.reduce((m, r) => Math.max(m, r[0]), 0);
     if (this.win && firstId === this.nextId && wanted[0][1] >= this.lastTs) {
       const win = this.win;
@@ -58,21 +76,26 @@ export class CatalogueStream {
     }
     const minTs = wanted[0][1];
     let maxTs = -Infinity;
-    // Every entry up to `top`, from the lookback before the oldest wanted one on: the window
-    // then holds exactly what a continuation needs.
+    // Every entry stored by now, from the lookback before the oldest wanted one on: the window
+    // then holds exactly what a continuation needs, and rows past this range wait in `ahead`.
+    const newest = Math.max(top, db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number);
     this.win = replay(
       db,
       this.windowMs,
-      { fromTs: minTs - catalogueLookbackMs(this.windowMs), toTs: Infinity, maxId: top },
+      { fromTs: minTs - catalogueLookbackMs(this.windowMs), toTs: Infinity, maxId: newest },
       (id, e, f) => {
         maxTs = e.tsMs;
         if (id < firstId) return;
+        if (id > lastId) {
+          this.ahead.set(id, { e, f: Float64Array.from(f) });
+          return;
+        }
         const { data, at } = b.add(id, e);
         data.set(f, at);
       },
     );
     this.lastTs = maxTs;
-    this.nextId = top + 1;
+    this.nextId = newest + 1;
     return b.build();
   }
 }

@@ -1,4 +1,8 @@
+import { csvField } from '../../shared/csv';
 import type { Db } from '../store/db';
+
+// Re-exported for callers of this module; the writer itself is the one the renderer uses too.
+export { csvField };
 
 export interface ExportOptions {
   /** Only this source's rows. */
@@ -13,15 +17,11 @@ export const EXPORT_HEADER = 'source,line_no,ip,ts_ms,request_count,client_error
 
 const CHUNK_CHARS = 64 * 1024;
 
-/** RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /**
  * Streams the features as CSV chunks (≈ 64 KiB each, header first), rows with features only,
  * ordered by source (sources.id, i.e. the order sources were added; the column shows its path)
- * then line_no (then id, for a source re-read after truncation).
+ * then line_no (then id, for a source re-read after truncation). Text fields (path, ip) are
+ * formula-safe: src/shared/csv.ts.
  *
  * Pages by keyset on (source_id, line_no, id) over the logs_source_line index instead of
  * holding one cursor open: better-sqlite3 refuses every other statement on a connection while

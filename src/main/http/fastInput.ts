@@ -22,6 +22,8 @@ const BATCH_MAX = 10_000;
 function detectEntry(v: unknown): DetectInput | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
+  // The schema is strict: with the four fields checked below, a fifth key is an unknown one.
+  if (!hasKeyCount(o, 4)) return undefined;
   const { timestamp, ip_address: ip, service_endpoint: endpoint, http_response_code: code } = o;
   if (typeof ip !== 'string' || ip.length < 1 || ip.length > IP_MAX) return undefined;
   if (typeof endpoint !== 'string' || endpoint.length < 1 || endpoint.length > ENDPOINT_MAX) return undefined;
@@ -36,6 +38,7 @@ function detectEntry(v: unknown): DetectInput | undefined {
 
 function detectBatch(v: unknown): BatchInput | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  if (!hasKeyCount(v as Record<string, unknown>, 1)) return undefined;
   const entries = (v as Record<string, unknown>).entries;
   if (!Array.isArray(entries) || entries.length < 1 || entries.length > BATCH_MAX) return undefined;
   const out = new Array<DetectInput>(entries.length);
@@ -45,6 +48,13 @@ function detectBatch(v: unknown): BatchInput | undefined {
     out[i] = e;
   }
   return { entries: out };
+}
+
+/** True when `o` has exactly `n` own enumerable keys (counted without allocating a key array). */
+function hasKeyCount(o: Record<string, unknown>, n: number): boolean {
+  let count = 0;
+  for (const key in o) if (Object.hasOwn(o, key) && ++count > n) return false;
+  return count === n;
 }
 
 /** Operations with a hand-written fast path in front of their zod input schema. */

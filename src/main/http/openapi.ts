@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operations } from '../../shared/api';
-import { IngestResultSchema } from '../../shared/schemas/sources';
+import { ExportQuerySchema, IngestQuerySchema, IngestResultSchema } from '../../shared/schemas/sources';
 import { APP_NAME, APP_VERSION } from '../../shared/version';
 
 /** Every refusal has this shape; the message says what is wrong (naming the field for bad input). */
@@ -16,6 +16,15 @@ const ERROR = {
   },
 };
 
+/** Query parameters described by a zod object schema, except the ones already in the path. */
+function queryParameters(schema: z.ZodType, except: string[] = []) {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  const properties = 'properties' in json ? (json.properties as Record<string, unknown>) : {};
+  return Object.entries(properties)
+    .filter(([k]) => !except.includes(k))
+    .map(([k, s]) => ({ name: k, in: 'query', required: false, schema: s }));
+}
+
 /** OpenAPI 3.1 document generated from the shared operation table. */
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -30,12 +39,12 @@ export function buildOpenApi(): Record<string, unknown> {
       schema: { type: 'integer' },
     }));
     const hasBody = spec.method === 'POST' || spec.method === 'PUT';
-    const queryProps =
-      !hasBody && typeof input === 'object' && input && 'properties' in input
-        ? Object.entries((input as { properties: Record<string, unknown> }).properties)
-            .filter(([k]) => !params.some((p) => p.name === k))
-            .map(([k, schema]) => ({ name: k, in: 'query', required: false, schema }))
-        : [];
+    const queryProps = hasBody
+      ? []
+      : queryParameters(
+          spec.input,
+          params.map((p) => p.name),
+        );
     (paths[path] ??= {})[spec.method.toLowerCase()] = {
       operationId: name,
       summary: spec.summary,
@@ -69,15 +78,7 @@ export function buildOpenApi(): Record<string, unknown> {
       description:
         'The body is read as it arrives (any content type, chunked or not, no size limit); gzip is ' +
         'recognised by its magic bytes. Formats: combined (Apache/nginx), jsonl, csv; auto-detected.',
-      parameters: [
-        { name: 'name', in: 'query', required: false, schema: { type: 'string', default: 'upload' } },
-        {
-          name: 'format',
-          in: 'query',
-          required: false,
-          schema: { type: 'string', enum: ['auto', 'combined', 'jsonl', 'csv'], default: 'auto' },
-        },
-      ],
+      parameters: queryParameters(IngestQuerySchema),
       requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
       responses: {
         '200': {
@@ -90,11 +91,27 @@ export function buildOpenApi(): Record<string, unknown> {
       security: [{ bearer: [] }],
     },
   };
+  paths['/features/export'] = {
+    get: {
+      operationId: 'exportFeatures',
+      summary: 'Features as CSV (source, line_no, ip, ts_ms, features), streamed; ?source= for one source',
+      parameters: queryParameters(ExportQuerySchema),
+      responses: {
+        '200': { description: 'text/csv', content: { 'text/csv': { schema: { type: 'string' } } } },
+        '400': { description: 'A bad or unknown query parameter', ...ERROR },
+        '401': { description: 'Missing or wrong bearer token', ...ERROR },
+      },
+      security: [{ bearer: [] }],
+    },
+  };
   paths['/events'] = {
     get: {
       operationId: 'events',
       summary: 'Server-sent events of the engine (ingest, training, anomalies, model swaps)',
-      description: 'One `event:` per engine event type, `data:` its JSON; the token may be sent as ?token=.',
+      description:
+        'One `event:` per engine event type, `data:` its JSON. The token goes in the Authorization ' +
+        'header (read the stream with fetch or curl; not in the URL). A new token ends every open ' +
+        'stream: reconnect with the new one.',
       responses: { '200': { description: 'text/event-stream' } },
       security: [{ bearer: [] }],
     },

@@ -6,7 +6,7 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 /** Routes any caller may use: the page and its assets, liveness, and the API's own description. */
 export function isPublic(method: string, url: string): boolean {
-  const path = url.split('?')[0];
+  const path = pathOf(url);
   if (method !== 'GET' && method !== 'HEAD') return false;
   return (
     path === '/' ||
@@ -19,18 +19,31 @@ export function isPublic(method: string, url: string): boolean {
   );
 }
 
-function sameToken(given: string, expected: string): boolean {
+/** The URL without its query: what logs and messages show (a query may carry secrets). */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The token from `Authorization: Bearer …`, or `?token=` for EventSource and page navigations. */
-function presentedToken(req: FastifyRequest): string | null {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+/** The auth scheme is case-insensitive (RFC 7235): `Bearer`, `bearer` and `BEARER` are one. */
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** The token of `Authorization: Bearer …`, the only place a request may carry it. */
+function bearerToken(header: string | undefined): string | null {
+  const match = header === undefined ? null : BEARER.exec(header);
+  return match ? match[1] : null;
+}
+
+/** A `token` query parameter: refused, since URLs end up in logs, history and Referer headers. */
+function hasQueryToken(req: FastifyRequest): boolean {
   const query = req.query as Record<string, unknown> | undefined;
-  return typeof query?.token === 'string' ? query.token : null;
+  return query !== undefined && query !== null && Object.hasOwn(query, 'token');
 }
 
 /** Failed-token attempts are logged as a count per window of this length. */
@@ -71,7 +84,7 @@ export function createGuard(opts: GuardOptions) {
       return;
     }
     opts.logger.warn(
-      { ip: req.ip, method: req.method, url: req.url.split('?')[0] },
+      { ip: req.ip, method: req.method, url: pathOf(req.url) },
       'rejected an API request with a bad or missing token',
     );
     window = setTimeout(endWindow, windowMs);
@@ -96,12 +109,20 @@ export function createGuard(opts: GuardOptions) {
       return reply.code(403).send({ error: 'Forbidden', message: `Origin "${origin}" may not use this API` });
     }
     if (isPublic(req.method, req.url)) return;
-    const token = presentedToken(req);
+    const token = bearerToken(req.headers.authorization);
+    const inUrl = hasQueryToken(req);
     if (!token || !sameToken(token, opts.token())) {
       reportFailure(req);
-      return reply
-        .code(401)
-        .send({ error: 'Unauthorized', message: 'Send Authorization: Bearer <token> (shown in Settings)' });
+      const message = inUrl
+        ? 'A token in the URL is not accepted: send Authorization: Bearer <token>'
+        : 'Send Authorization: Bearer <token> (shown in Settings)';
+      return reply.code(401).send({ error: 'Unauthorized', message });
+    }
+    if (inUrl) {
+      return reply.code(400).send({
+        error: 'Bad Request',
+        message: 'token: not accepted in the URL (it would end up in logs); the Authorization header is enough',
+      });
     }
   };
 }

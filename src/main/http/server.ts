@@ -4,12 +4,15 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { ApiError, OPERATION_NAMES, operations } from '../../shared/api';
+import { ApiError, OPERATION_NAMES, TOKEN_META, operations } from '../../shared/api';
 import type { Engine } from '../engine';
+import { SERVER_TIMEOUTS, capConnections } from './connections';
 import { FAST_INPUT } from './fastInput';
+import { TokenHandover, clearedHandoverCookie, handoverCookie, handoverCookieName, readCookie } from './handover';
+import { parseJsonBody } from './jsonBody';
 import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../ingest/dbWrite';
 import { buildOpenApi } from './openapi';
-import { createGuard } from './security';
+import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';
 import { registerStreamRoutes } from './streamRoutes';
 import { describeZodError } from './validation';
@@ -20,7 +23,7 @@ export const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 export const DEFAULT_PORT = 8765;
 const WELCOME = { message: 'Welcome to the Outlier Detector API' };
 export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export interface HttpOptions {
   /** The built renderer (out/renderer); when absent `/` answers the original's JSON greeting only. */
@@ -35,16 +38,41 @@ export class PortInUseError extends Error {
 
 /** Builds the loopback API. Routes translate HTTP to the engine's Api handlers and nothing more. */
 export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: JSON_BODY_LIMIT, logger: false, return503OnClosing: true });
+  // No fastify request logging (logger: false): the error handler below is the HTTP layer's only log line.
+  const app = Fastify({
+    bodyLimit: JSON_BODY_LIMIT,
+    logger: false,
+    return503OnClosing: true,
+    http: SERVER_TIMEOUTS,
+  });
+  capConnections(app.server);
   let port = 0;
   app.decorate('boundPort', () => port);
   // JSON routes take JSON only (POST /ingest has its own parser for raw bodies).
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.addHook('onListen', async () => {
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : 0;
   });
   app.addHook('onRequest', createGuard({ port: () => port, token: () => engine.tokens.get(), logger: engine.logger }));
+  // Every HTML page (the UI, /docs): no framing by other pages (clickjacking), no sniffing, no Referer.
+  // Callback style: no promise per request on the detect hot path.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      if (!reply.hasHeader('content-security-policy')) reply.header('Content-Security-Policy', RENDERER_CSP);
+      reply.header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'no-referrer');
+    }
+    done(null, payload);
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ApiError)
@@ -75,13 +103,14 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: errorName(err.statusCode), message: err.message });
     }
-    engine.logger.error({ err, url: req.url }, 'request failed');
+    // The path only: a query string may carry what its sender did not mean to have logged.
+    engine.logger.error({ err, method: req.method, url: pathOf(req.url) }, 'request failed');
     return reply
       .code(500)
       .send({ error: 'Internal Server Error', message: 'The request failed; the app log has details' });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}` }),
+    reply.code(404).send({ error: 'Not Found', message: `No route ${req.method} ${pathOf(req.url)}` }),
   );
 
   for (const name of OPERATION_NAMES) {
@@ -97,8 +126,7 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         let raw: unknown;
         if (fromQuery) {
-          const { token: _token, ...query } = (req.query ?? {}) as Record<string, unknown>;
-          void _token;
+          const query = (req.query ?? {}) as Record<string, unknown>;
           raw = hasParams ? { ...query, ...(req.params as object) } : query;
         } else {
           const body = req.body;
@@ -135,14 +163,31 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
       decorateReply: false,
     });
   }
-  // `/` serves the UI to browsers and the original's greeting to scripts.
+  const handover = new TokenHandover();
+  // `/` serves the UI to browsers and the original's greeting to scripts. The printed URL's
+  // `?token=` is accepted here only, and traded at once for a one-time cookie (see TokenHandover).
   app.get('/', async (req, reply) => {
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    if (Object.hasOwn(query, 'token')) {
+      const given = query.token;
+      if (typeof given === 'string' && sameToken(given, engine.tokens.get())) {
+        reply.header('Set-Cookie', handoverCookie(port, handover.begin()));
+      }
+      // The query leaves the address bar before any script runs; the hash (the view) survives a redirect.
+      return reply.code(303).header('Location', '/').header('Cache-Control', 'no-store').send();
+    }
     if (hasRenderer && indexHtml && (req.headers.accept ?? '').includes('text/html')) {
+      let html = readFileSync(indexHtml, 'utf8');
+      const id = readCookie(req.headers.cookie, handoverCookieName(port));
+      if (id !== null) {
+        if (handover.take(id)) html = withTokenMeta(html, engine.tokens.get());
+        reply.header('Set-Cookie', clearedHandoverCookie(port));
+      }
       return reply
         .header('Content-Security-Policy', RENDERER_CSP)
-        .header('X-Content-Type-Options', 'nosniff')
+        .header('Cache-Control', 'no-store')
         .type('text/html; charset=utf-8')
-        .send(readFileSync(indexHtml));
+        .send(html);
     }
     return WELCOME;
   });
@@ -158,6 +203,12 @@ export async function listen(app: FastifyInstance, port: number): Promise<number
   }
   const address = app.server.address();
   return typeof address === 'object' && address ? address.port : port;
+}
+
+/** The page with the token in a <meta> tag, where the renderer picks it up (the CSP forbids inline scripts). */
+function withTokenMeta(html: string, token: string): string {
+  const escaped = token.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return html.replace('</head>', `<meta name="${TOKEN_META}" content="${escaped}" />\n</head>`);
 }
 
 function errorName(status: number): string {

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine';
 
@@ -8,11 +7,18 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** GET /events: the engine's events as server-sent events, one `event:` per type. */
 export function registerEvents(app: FastifyInstance, engine: Engine): void {
-  const open = new Set<ServerResponse>();
+  /** One function per open stream, ending it. */
+  const open = new Set<() => void>();
+  const endAll = () => {
+    for (const end of [...open]) end();
+  };
+  // A stream was authorised once, when it opened: a new token must end it, so a client holding
+  // the old token stops receiving events and has to reconnect with the new one.
+  const offToken = engine.onTokenChange(endAll);
   // Open streams never end by themselves: end them so that closing the server does not wait on them.
   app.addHook('preClose', async () => {
-    for (const res of open) res.end();
-    open.clear();
+    offToken();
+    endAll();
   });
 
   app.get('/events', (_req, reply) => {
@@ -25,7 +31,6 @@ export function registerEvents(app: FastifyInstance, engine: Engine): void {
       'X-Accel-Buffering': 'no',
     });
     res.write(': connected\n\n');
-    open.add(res);
     const send = (text: string) => {
       if (res.writableLength > MAX_BUFFERED_BYTES) {
         engine.logger.warn('an events client stopped reading; disconnecting it');
@@ -40,8 +45,14 @@ export function registerEvents(app: FastifyInstance, engine: Engine): void {
     const stop = () => {
       clearInterval(beat);
       off();
-      open.delete(res);
+      open.delete(end);
     };
+    // Unsubscribed first, so that no event is written after the end.
+    const end = () => {
+      stop();
+      res.end();
+    };
+    open.add(end);
     // The response's 'close' (client gone, or ended at shutdown); the request's may fire as soon as it is read.
     res.on('close', stop);
   });

@@ -18,9 +18,7 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_req, payload, done) => done(null, payload));
     raw.post('/ingest', { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
-      const { token: _t, ...query } = (req.query ?? {}) as Record<string, unknown>;
-      void _t;
-      const parsed = IngestQuerySchema.safeParse(query);
+      const parsed = IngestQuerySchema.safeParse(req.query ?? {});
       if (!parsed.success)
         return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
       const body = req.body as Readable | undefined;
@@ -32,9 +30,7 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
   });
 
   app.get('/features/export', async (req, reply) => {
-    const { token: _t, ...query } = (req.query ?? {}) as Record<string, unknown>;
-    void _t;
-    const parsed = ExportQuerySchema.safeParse(query);
+    const parsed = ExportQuerySchema.safeParse(req.query ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
     reply
       .header('Content-Type', 'text/csv; charset=utf-8')

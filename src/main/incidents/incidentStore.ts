@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Incident, IncidentDetail, IncidentPage, IncidentQuerySchema } from '../../shared/schemas/incidents';
 import type { Db } from '../store/db';
 import { catalogueLookbackMs } from '../features/catalogueWindow';
+import { SUPPRESSIONS_STATE_SQL, suppressedSql } from '../feedback/suppressed';
+import { searchSql } from '../queries/search';
 import { describeIncident } from './describe';
 import { groupIncidents, type FlaggedRow, type Group } from './group';
 
@@ -38,11 +40,12 @@ export class IncidentStore {
 
   list(q: Query): IncidentPage {
     const b = this.current();
-    const page = b.incidents.slice(q.offset, q.offset + q.limit);
+    const matching = q.q ? this.matching(q.q, b) : b.incidents;
+    const page = matching.slice(q.offset, q.offset + q.limit);
     for (const x of page) this.countEntries(x);
     return {
       incidents: page.map((x) => x.incident),
-      total: b.incidents.length,
+      total: matching.length,
       flagged: b.flagged,
     };
   }
@@ -74,6 +77,24 @@ export class IncidentStore {
     };
   }
 
+  /** Incidents with a flagged entry the search matches. */
+  private matching(q: string, b: Built): Built['incidents'] {
+    const s = searchSql(q);
+    const ids = new Set(
+      this.db
+        .prepare(`SELECT l.id FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND ${s.sql}`)
+        .pluck()
+        .all(...s.params) as number[],
+    );
+    return b.incidents.filter((x) => x.group.rows.some((r) => ids.has(r.id)));
+  }
+
+  /** Ids of the incident's flagged entries (what a verdict on it labels); null when it does not exist now. */
+  flaggedIds(id: string): number[] | null {
+    const found = this.current().incidents.find((x) => x.incident.id === id);
+    return found ? found.group.rows.map((r) => r.id) : null;
+  }
+
   /** Every entry of the incident's IPs in its period (index range counts; done for shown incidents only). */
   private countEntries(x: Built['incidents'][number]): Built['incidents'][number] {
     const i = x.incident;
@@ -89,19 +110,22 @@ export class IncidentStore {
       .prepare('SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1')
       .raw()
       .get() as [number, number];
-    const key = `${count}:${sum}:${this.windowMs()}`;
-    if (this.built?.key !== key) this.built = this.build(key, count);
+    const rules = this.db.prepare(SUPPRESSIONS_STATE_SQL).pluck().get() as string;
+    const key = `${count}:${sum}:${this.windowMs()}:${rules}`;
+    if (this.built?.key !== key) this.built = this.build(key);
     return this.built;
   }
 
-  private build(key: string, flagged: number): Built {
+  private build(key: string): Built {
+    // Flagged entries a suppression rule hides are not part of any incident.
     const rows = this.db
       .prepare(
         `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
                 l.user_agent AS userAgent, s.combined_score AS score
-         FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1`,
+         FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND NOT ${suppressedSql()}`,
       )
       .all() as FlaggedRow[];
+    const flagged = rows.length;
     const windowMs = this.windowMs();
     const dataStart = (this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
     const firstSeenStmt = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ?').pluck();

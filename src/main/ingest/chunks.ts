@@ -1,13 +1,18 @@
-import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 const CHUNK = 1 << 20;
 
-/** The bytes of an open file from `start` to its current end. */
-export async function* fileChunks(fh: FileHandle, start: number): AsyncGenerator<Buffer> {
+/**
+ * The bytes of an open file from `start` to its current end. A file can be endless (sparse,
+ * growing as fast as it is read): `signal` is checked between chunks, so stopping a source never
+ * waits for its end.
+ */
+export async function* fileChunks(fh: FileHandle, start: number, signal: AbortSignal): AsyncGenerator<Buffer> {
   let pos = start;
   while (true) {
+    signal.throwIfAborted();
     // A fresh buffer per chunk: the splitter may keep references to partial lines.
     const buf = Buffer.allocUnsafe(CHUNK);
     const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
@@ -17,17 +22,30 @@ export async function* fileChunks(fh: FileHandle, start: number): AsyncGenerator
   }
 }
 
-/** Decompressed bytes of a .gz file, skipping the first `skip` of them (resume after a restart). */
-export async function* gzipChunks(path: string, skip: number): AsyncGenerator<Buffer> {
+/**
+ * Decompressed bytes of an open .gz file, skipping the first `skip` of them (resume after a
+ * restart). Read through the checked descriptor, never by path; a small file can inflate without
+ * end, so `signal` is checked between chunks here too.
+ */
+export async function* gzipChunks(fh: FileHandle, skip: number, signal: AbortSignal): AsyncGenerator<Buffer> {
   let toSkip = skip;
-  const stream = createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (toSkip >= chunk.length) {
-      toSkip -= chunk.length;
-      continue;
+  const compressed = Readable.from(fileChunks(fh, 0, signal), { objectMode: false });
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  compressed.on('error', (err) => gunzip.destroy(err));
+  compressed.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      signal.throwIfAborted();
+      if (toSkip >= chunk.length) {
+        toSkip -= chunk.length;
+        continue;
+      }
+      yield toSkip > 0 ? chunk.subarray(toSkip) : chunk;
+      toSkip = 0;
     }
-    yield toSkip > 0 ? chunk.subarray(toSkip) : chunk;
-    toSkip = 0;
+  } finally {
+    compressed.destroy();
+    gunzip.destroy();
   }
 }
 

@@ -1,10 +1,11 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { LogFormatChoice } from '../../shared/config';
 import { fileChunks, gzipChunks, isGzip } from './chunks';
 import { decodeIdentity, encodeIdentity, isSameFile, readIdentity } from './identity';
 import { LineIngester, type LineIngesterHooks } from './lineIngester';
 import type { LogWriter, SourceCursor } from './logWriter';
 import { createParser, detectFormat, LineSplitter, type FieldMapping, type LineParser, type LogFormat } from './parse';
+import { checkRegularFile, openLogFile, refusalMessage, type Missing, type Refused } from './regularFile';
 import type { SourceRepo } from './sourceRepo';
 
 export interface FileSourceDeps {
@@ -24,6 +25,7 @@ const DETECT_BYTES = 64 * 1024;
  * or the poll says it changed: appended lines are read, a partial last line waits for its
  * newline, a rename rotation drains the old file before the new one is read from its start, and
  * a truncated or replaced file is read again from its start. Calls are serialised per file.
+ * Every (re)open goes through regularFile.ts: what is not a regular file is shown, never read.
  */
 export class FileSource {
   private fh: FileHandle | null = null;
@@ -32,12 +34,18 @@ export class FileSource {
   private queued: Promise<void> | null = null;
   private parser: LineParser | null = null;
   private stopped = false;
+  /** Ends a read in progress when the source stops: a file may never reach its end. */
+  private readonly abort = new AbortController();
+  /** The refusal last stored as the source's error: the poll re-checks without rewriting it. */
+  private refusal: string | null = null;
 
   constructor(
     private readonly deps: FileSourceDeps,
     readonly sourceId: number,
     readonly path: string,
     readonly follow: boolean,
+    /** A file found in a watched folder (not chosen by the analyst): named by file name in messages. */
+    readonly inWatchedFolder = false,
   ) {}
 
   /**
@@ -56,15 +64,17 @@ export class FileSource {
         // A failed read leaves the stored offset where the last commit put it; the next sync
         // starts again from there with a fresh parser (a CSV header is read again).
         this.parser = null;
-        this.deps.onError(this.sourceId, err);
+        if (!this.stopped) this.deps.onError(this.sourceId, err);
       });
     this.queued = next;
     this.chain = next;
     return next;
   }
 
+  /** Ends the read in progress after its current chunk (uncommitted lines are read again on resume). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     await this.chain;
     await this.fh?.close().catch(() => undefined);
     this.fh = null;
@@ -76,15 +86,14 @@ export class FileSource {
     if (!row || row.status === 'paused') return;
     const cursor: SourceCursor = { ...row };
 
-    const st = await stat(this.path).catch(() => null);
-    if (!st) {
-      // Deleted (or mid-rotation): keep what the open handle still holds, then wait for it to return.
+    const st = await checkRegularFile(this.path);
+    if (st.state !== 'regular') {
+      // Deleted, mid-rotation or replaced by something not read: keep what the open handle (a
+      // regular file, checked when opened) still holds, then wait for a regular file to return.
       if (this.fh) await this.drainAndClose(cursor, row.format);
-      if (row.status !== 'missing')
-        await this.setStatus('missing', `${this.path} does not exist (waiting for it to reappear)`);
-      return;
+      return this.notReadable(st, row.status);
     }
-    if (isGzip(this.path)) return this.readGzip(cursor, row.format, st.size, row.status === 'done');
+    if (isGzip(this.path)) return this.readGzip(cursor, row.format, row.status);
 
     if (this.fh) {
       const held = await this.fh.stat();
@@ -95,7 +104,12 @@ export class FileSource {
         cursor.identity = null;
       }
     }
-    this.fh ??= await open(this.path, 'r');
+    if (!this.fh) {
+      const opened = await openLogFile(this.path);
+      if (opened.state !== 'open') return this.notReadable(opened, row.status);
+      this.fh = opened.fh;
+    }
+    this.refusal = null;
     const size = (await this.fh.stat()).size;
     const stored = decodeIdentity(cursor.identity);
     if (cursor.offset > 0 && (size < cursor.offset || !stored || !(await isSameFile(this.fh, stored)))) {
@@ -116,6 +130,20 @@ export class FileSource {
 
   private setStatus(status: Parameters<SourceRepo['setStatus']>[1], error: string | null = null): Promise<void> {
     return this.deps.write(() => this.deps.repo.setStatus(this.sourceId, status, error));
+  }
+
+  /** A path that is gone, or is something not read (a link, a FIFO, a device): the source says which. */
+  private async notReadable(found: Missing | Refused, status: string): Promise<void> {
+    if (found.state === 'missing') {
+      this.refusal = null;
+      if (status !== 'missing')
+        await this.setStatus('missing', `${this.path} does not exist (waiting for it to reappear)`);
+      return;
+    }
+    const message = refusalMessage(this.path, found.type, this.inWatchedFolder);
+    if (status === 'error' && this.refusal === message) return;
+    await this.setStatus('error', message);
+    this.refusal = message;
   }
 
   /**
@@ -140,22 +168,31 @@ export class FileSource {
     if (!parser) return;
     // Lines of a plain file are read back from it when shown; only their offset is stored.
     const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks, false);
-    await ingester.consume(fileChunks(fh, cursor.offset), opts);
+    await ingester.consume(fileChunks(fh, cursor.offset, this.abort.signal), opts);
   }
 
   /** A .gz file is read once, as a stream; its offset counts decompressed bytes. */
-  private async readGzip(cursor: SourceCursor, format: LogFormatChoice, size: number, done: boolean): Promise<void> {
-    if (done) return;
-    const parser = await this.parserFor(format, cursor, async () => {
-      for await (const chunk of gzipChunks(this.path, 0)) return chunk.subarray(0, DETECT_BYTES);
-      return Buffer.alloc(0);
-    });
-    if (!parser) return;
-    await this.setStatus('ingesting');
-    cursor.bytesTotal = Math.max(cursor.bytesTotal, size);
-    const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks);
-    await ingester.consume(gzipChunks(this.path, cursor.offset), { flushPartialLine: true });
-    await this.setStatus('done');
+  private async readGzip(cursor: SourceCursor, format: LogFormatChoice, status: string): Promise<void> {
+    if (status === 'done') return;
+    const opened = await openLogFile(this.path);
+    if (opened.state !== 'open') return this.notReadable(opened, status);
+    this.refusal = null;
+    const { fh, size } = opened;
+    const { signal } = this.abort;
+    try {
+      const parser = await this.parserFor(format, cursor, async () => {
+        for await (const chunk of gzipChunks(fh, 0, signal)) return chunk.subarray(0, DETECT_BYTES);
+        return Buffer.alloc(0);
+      });
+      if (!parser) return;
+      await this.setStatus('ingesting');
+      cursor.bytesTotal = Math.max(cursor.bytesTotal, size);
+      const ingester = new LineIngester(this.deps.writer, cursor, parser, this.deps.hooks);
+      await ingester.consume(gzipChunks(fh, cursor.offset, signal), { flushPartialLine: true });
+      await this.setStatus('done');
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
   }
 
   /**

@@ -19,10 +19,14 @@ export function isRotatedCopy(path: string): boolean {
   return ROTATED.test(basename(path));
 }
 
+/**
+ * Everything named like a log in `dir` except folders. Links, FIFOs and devices are listed too:
+ * their FileSource refuses to read them and says so on the source (regularFile.ts).
+ */
 export async function listLogFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && isLogFileName(e.name))
+    .filter((e) => !e.isDirectory() && isLogFileName(e.name))
     .map((e) => join(dir, e.name))
     .sort();
 }

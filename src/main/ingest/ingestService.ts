@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { watch, type FSWatcher } from 'chokidar';
 import { ApiError } from '../../shared/api';
@@ -15,6 +13,7 @@ import { isRotatedCopy, listLogFiles, isLogFileName } from './folderScan';
 import { LineIngester, type LineIngesterHooks } from './lineIngester';
 import { LogWriter, type Committed, type SourceCursor } from './logWriter';
 import { createParser, detectFormat, LineSplitter, type LogFormat } from './parse';
+import { checkFolder, resolveChosenPath } from './regularFile';
 import { SourceRepo } from './sourceRepo';
 import type { WriteGate } from '../store/writeGate';
 
@@ -86,7 +85,7 @@ export class IngestService {
     for (const s of this.repo.resumable()) {
       if (s.status === 'paused') continue;
       if (s.kind === 'folder') await this.watchFolder(s.id, s.path, false);
-      else if (!this.files.has(s.id)) this.follow(s.id, s.path, s.follow);
+      else if (!this.files.has(s.id)) this.follow(s.id, s.path, s.follow, s.parentId !== null);
     }
     this.poll = setInterval(() => void this.pollAll(), POLL_MS);
     this.poll.unref();
@@ -105,19 +104,18 @@ export class IngestService {
     this.folders.clear();
   }
 
-  /** Adds a file or folder on this machine. Resolves once the source exists; reading goes on. */
+  /**
+   * Adds a file or folder on this machine. Resolves once the source exists; reading goes on. A
+   * link the analyst chose is resolved here, once; the source keeps its target (regularFile.ts).
+   */
   async addPath(input: { path: string; format: LogFormatChoice; watch: boolean }): Promise<Source> {
-    const path = resolve(input.path);
-    const st = await stat(path).catch(() => null);
-    if (!st) throw new ApiError(400, `path: ${path} does not exist`);
-    const kind = st.isDirectory() ? 'folder' : st.isFile() ? 'file' : null;
-    if (!kind) throw new ApiError(400, `path: ${path} is neither a file nor a folder`);
+    const { path, kind, size } = await resolveChosenPath(input.path);
     const existing = this.repo.byPath(path, kind);
     if (existing !== null) throw new ApiError(409, `${path} is already a source`);
     const id = this.repo.create({ path, kind, format: input.format, follow: input.watch });
     if (kind === 'folder') await this.watchFolder(id, path, true, input.format);
     else {
-      this.repo.setTotal(id, st.size);
+      this.repo.setTotal(id, size);
       const f = this.follow(id, path, input.watch);
       void f.sync().then(() => this.progress(id, true));
     }
@@ -153,7 +151,9 @@ export class IngestService {
     const ids = [id, ...this.repo.children(id).map((c) => c.id)];
     for (const i of ids) this.repo.setStatus(i, 'pending');
     if (s.kind === 'folder') await this.watchFolder(id, s.path, false);
-    else if (s.kind === 'file' || s.kind === 'sample') void this.follow(id, s.path, s.follow).sync();
+    else if (s.kind === 'file' || s.kind === 'sample') {
+      void this.follow(id, s.path, s.follow, this.parentOf(id) !== null).sync();
+    }
   }
 
   /** A stream of raw lines (browser upload, POST /ingest) as a source of its own. */
@@ -214,7 +214,7 @@ export class IngestService {
     return id;
   }
 
-  private follow(id: number, path: string, follow: boolean): FileSource {
+  private follow(id: number, path: string, follow: boolean, inWatchedFolder = false): FileSource {
     let f = this.files.get(id);
     if (f) return f;
     f = new FileSource(
@@ -229,6 +229,7 @@ export class IngestService {
       id,
       path,
       follow,
+      inWatchedFolder,
     );
     this.files.set(id, f);
     if (follow) this.watchFile(id, path);
@@ -245,7 +246,7 @@ export class IngestService {
   }
 
   private watchFile(id: number, path: string): void {
-    const w = watch(path, { ignoreInitial: true, persistent: false, atomic: false });
+    const w = watch(path, { ignoreInitial: true, persistent: false, atomic: false, followSymlinks: false });
     w.on('all', () => {
       if (this.retries.has(id)) return; // failed: the retry timer reads it again
       void this.files
@@ -287,16 +288,16 @@ export class IngestService {
     const old = this.watchers.get(id);
     this.watchers.delete(id);
     await old?.close();
-    const st = await stat(dir).catch(() => null);
+    const found = await checkFolder(dir);
     if (!this.isCurrent(state)) return;
-    if (!st?.isDirectory()) {
+    if (found.state !== 'folder') {
       state.missing = true;
       state.ino = null;
-      await this.write(() => this.repo.setStatus(id, 'missing', `${dir} does not exist (waiting for it to reappear)`));
+      await this.write(() => this.repo.setStatus(id, 'missing', found.message));
       return;
     }
     state.missing = false;
-    state.ino = st.ino;
+    state.ino = found.ino;
     const files = await listLogFiles(dir).catch(() => [] as string[]);
     await this.addFiles(state, files, initial);
     // Known files that are gone now: their FileSource says so, and reads them if they return.
@@ -304,7 +305,8 @@ export class IngestService {
     for (const c of this.repo.children(id)) if (!listed.has(c.path)) await this.addChild(state, c.path);
     if (!this.isCurrent(state)) return;
     await this.write(() => this.repo.setStatus(id, 'watching'));
-    const w = watch(dir, { ignoreInitial: true, depth: 0, persistent: false });
+    // Links in the folder are reported as themselves (their FileSource refuses them), never watched through.
+    const w = watch(dir, { ignoreInitial: true, depth: 0, persistent: false, followSymlinks: false });
     w.on('add', (p) => void this.addFiles(state, [p], false));
     w.on('error', (err) => this.deps.logger.warn({ err, dir }, 'folder watcher error'));
     this.watchers.set(id, w);
@@ -337,7 +339,7 @@ export class IngestService {
     }
     if (!this.isCurrent(state)) return;
     const id = childId;
-    const f = this.follow(id, path, true);
+    const f = this.follow(id, path, true, true);
     void f.sync().then(() => this.progress(id, true));
   }
 
@@ -350,21 +352,18 @@ export class IngestService {
     if (state.checking) return;
     state.checking = true;
     try {
-      const st = await stat(state.dir).catch(() => null);
+      const found = await checkFolder(state.dir);
       if (!this.isCurrent(state)) return;
-      const present = st?.isDirectory() === true;
-      if (!present) {
+      if (found.state !== 'folder') {
         if (state.missing) return;
         state.missing = true;
         state.ino = null;
         const w = this.watchers.get(state.id);
         this.watchers.delete(state.id);
         await w?.close();
-        await this.write(() =>
-          this.repo.setStatus(state.id, 'missing', `${state.dir} does not exist (waiting for it to reappear)`),
-        );
+        await this.write(() => this.repo.setStatus(state.id, 'missing', found.message));
         this.progress(state.id, true);
-      } else if (state.missing || st!.ino !== state.ino) {
+      } else if (state.missing || found.ino !== state.ino) {
         this.deps.logger.info({ dir: state.dir }, 'watched folder re-created: reading it again');
         await this.scanFolder(state, true);
         this.progress(state.id, true);

@@ -105,14 +105,30 @@ export class SourceRepo {
     return r?.id ?? null;
   }
 
-  /** Sources to resume after a restart. */
-  resumable(): Array<{ id: number; kind: Source['kind']; path: string; status: Source['status']; follow: boolean }> {
+  /** Sources to resume after a restart (`parentId`: the watched folder a file was found in). */
+  resumable(): Array<{
+    id: number;
+    kind: Source['kind'];
+    path: string;
+    status: Source['status'];
+    follow: boolean;
+    parentId: number | null;
+  }> {
+    type Row = {
+      id: number;
+      kind: Source['kind'];
+      path: string;
+      status: Source['status'];
+      follow: number;
+      parentId: number | null;
+    };
     return (
       this.db
         .prepare(
-          "SELECT id, kind, path, status, follow FROM sources WHERE kind IN ('file', 'folder', 'sample') ORDER BY id",
+          `SELECT id, kind, path, status, follow, parent_id AS parentId FROM sources
+           WHERE kind IN ('file', 'folder', 'sample') ORDER BY id`,
         )
-        .all() as Array<{ id: number; kind: Source['kind']; path: string; status: Source['status']; follow: number }>
+        .all() as Row[]
     ).map((r) => ({ ...r, follow: r.follow === 1 && r.kind !== 'sample' }));
   }
 

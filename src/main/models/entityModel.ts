@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { featureSet, transformRow } from '../features/catalogue';
-import { catalogueOfAll, type CatalogueRows } from '../features/catalogueReplay';
+import { catalogueOfAll } from '../features/catalogueReplay';
 import { CatalogueStream } from '../features/catalogueStream';
 import { ENTITY_COLUMNS, RAW_COLUMNS } from '../features/catalogueWindow';
 import { entityRows } from '../features/entities';
@@ -15,6 +15,7 @@ import type { Matrix } from '../ml/types';
 import { asObject, checkHeader, getInt } from '../ml/codec';
 import { MIN_TRAINING_ROWS, type ScoreArrays, type TrainOptions } from './protocol';
 import { concatScores, toScoreArrays } from './scoreArrays';
+import { suppressedSql } from '../feedback/suppressed';
 
 const KIND = 'entity-model';
 const FORMAT_VERSION = 1;
@@ -35,6 +36,37 @@ function pick(all: Matrix, idx: number[]): Matrix {
   const data = new Float64Array(idx.length * all.cols);
   idx.forEach((r, k) => data.set(all.data.subarray(r * all.cols, (r + 1) * all.cols), k * all.cols));
   return { rows: idx.length, cols: all.cols, data };
+}
+
+/**
+ * Entries the analyst called normal: labelled so (an entry or incident marked normal) or hidden
+ * by an active suppression rule. Training teaches them as normal (withNormalRows); they stay
+ * among the lines that set the thresholds, so at most the contamination share is flagged.
+ */
+function knownNormal(db: Database, maxId: number): Set<number> {
+  const ids = db
+    .prepare(
+      `SELECT log_id FROM entry_labels WHERE verdict = 'normal' AND log_id <= ?
+       UNION SELECT l.id FROM logs l WHERE l.id <= ? AND EXISTS (SELECT 1 FROM suppressions) AND ${suppressedSql()}`,
+    )
+    .pluck()
+    .all(maxId, maxId) as number[];
+  return new Set(ids);
+}
+
+/**
+ * Normal entries join the training entities as rows of their own (evenly picked, at most one
+ * for every four entities), so the detectors see their region of the feature space as populated.
+ */
+function withNormalRows(entities: Matrix, X: Matrix, normal: readonly number[]): Matrix {
+  const take = Math.min(normal.length, Math.floor(entities.rows / 4));
+  if (take === 0) return entities;
+  const picks = Array.from({ length: take }, (_, k) => normal[Math.floor((k * normal.length) / take)]);
+  const extra = pick(X, picks);
+  const data = new Float64Array((entities.rows + take) * entities.cols);
+  data.set(entities.data);
+  data.set(extra.data, entities.rows * entities.cols);
+  return { rows: entities.rows + take, cols: entities.cols, data };
 }
 
 export interface EntityTraining {
@@ -61,12 +93,15 @@ export function trainEntity(
   let t = performance.now();
   progress(0, 'reading entries and computing the feature catalogue');
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
-  const all: CatalogueRows = db.transaction(() => catalogueOfAll(db, options.windowMs, maxId))();
+  const [all, known] = db.transaction(
+    () => [catalogueOfAll(db, options.windowMs, maxId), knownNormal(db, maxId)] as const,
+  )();
   const featuresMs = performance.now() - t;
   const X = transformed(all.data, all.rows, options.windowMs);
   const inSpan: number[] = [];
   const outside: number[] = [];
   for (let i = 0; i < all.rows; i++) (all.ts[i] >= span.startMs && all.ts[i] <= span.endMs ? inSpan : outside).push(i);
+  const normal = inSpan.filter((i) => known.has(all.ids[i]));
   if (inSpan.length < MIN_TRAINING_ROWS) {
     throw new Error(
       `the training span holds only ${inSpan.length} ${inSpan.length === 1 ? 'entry' : 'entries'} with features; ` +
@@ -74,9 +109,13 @@ export function trainEntity(
     );
   }
   const lines = pick(X, inSpan);
-  const entities = entityRows(
-    inSpan.map((i) => ({ ip: all.ips[i], tsMs: all.ts[i] })),
-    lines,
+  const entities = withNormalRows(
+    entityRows(
+      inSpan.map((i) => ({ ip: all.ips[i], tsMs: all.ts[i] })),
+      lines,
+    ),
+    X,
+    normal,
   );
   t = performance.now();
   const led = new LedEnsemble({ contamination: options.contamination, seed: options.seed, models: options.models });

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { AnomalyQuerySchema } from '../../shared/schemas/analysis';
 import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
+import { suppressedSql } from '../feedback/suppressed';
+import { searchSql } from './search';
 
 type Query = z.output<typeof AnomalyQuerySchema>;
 
@@ -64,7 +66,8 @@ function filters(q: Query): { where: string; params: unknown[] } {
     clauses.push(clause);
     params.push(...values);
   };
-  if (q.onlyFlagged) add('s.is_anomaly = 1');
+  // Flags a suppression rule hides are not shown as flagged.
+  if (q.onlyFlagged) add(`s.is_anomaly = 1 AND NOT ${suppressedSql()}`);
   if (q.from !== undefined) add('l.ts_ms >= ?', q.from);
   if (q.to !== undefined) add('l.ts_ms < ?', q.to);
   if (q.ip) add('l.ip = ?', q.ip);
@@ -73,8 +76,8 @@ function filters(q: Query): { where: string; params: unknown[] } {
   if (q.minVotes !== undefined) add('s.votes >= ?', q.minVotes);
   if (q.model) add(`s.${q.model}_vote = 1`);
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    add("(l.ip LIKE ? ESCAPE '\\' OR l.endpoint LIKE ? ESCAPE '\\')", like, like);
+    const s = searchSql(q.q);
+    add(s.sql, ...s.params);
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { MAX_LINE_BYTES } from '../ingest/parse';
 
 /**
@@ -10,11 +10,14 @@ import { MAX_LINE_BYTES } from '../ingest/parse';
 export function readRawLine(path: string, offset: number, expect: { ip: string; status: number }): string | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // This runs on the main thread: a FIFO or a link planted where the file was must neither
+    // block it nor be read (the same rule as the file sources, ingest/regularFile.ts).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch {
     return null;
   }
   try {
+    if (!fstatSync(fd).isFile()) return null;
     const buf = Buffer.alloc(MAX_LINE_BYTES + 1);
     const n = readSync(fd, buf, 0, buf.length, offset);
     const newline = buf.subarray(0, n).indexOf(10);

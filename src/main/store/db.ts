@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureOwnFile, secureOwnFile, SQLITE_SIDE_SUFFIXES, UnsafeDataError } from './dataDir';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -18,9 +19,20 @@ export class DatabaseFileError extends Error {
 /**
  * Opens (creating if needed) the store: WAL so readers never block the single writer,
  * foreign keys on, then applies pending migrations. Refuses corrupt files and files
- * written by a newer version of the app rather than guessing.
+ * written by a newer version of the app rather than guessing. The file and its -wal/-shm are
+ * private (0600, see dataDir.ts): links, other users' files and group/other-writable files are
+ * refused (UnsafeDataError).
  */
 export function openDatabase(file: string): Db {
+  try {
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm it creates the
+    // database file's mode. Existing ones (older versions made them 0644) are tightened.
+    ensureOwnFile(file);
+    for (const suffix of SQLITE_SIDE_SUFFIXES) secureOwnFile(file + suffix);
+  } catch (err) {
+    if (err instanceof UnsafeDataError) throw err;
+    throw new DatabaseFileError(file, (err as Error).message);
+  }
   let db: Db;
   try {
     // The desktop app may point at a better-sqlite3 build for Electron's ABI (scripts/electron-native.mjs).

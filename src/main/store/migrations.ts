@@ -114,6 +114,43 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'entries of files the app can read again keep the byte offset of their line, not a copy of it',
     sql: `ALTER TABLE logs ADD COLUMN byte_offset INTEGER;`,
   },
+  {
+    version: 5,
+    description:
+      "feedback: the analyst's verdicts on entries and incidents, entry labels, suppression rules; each model version's incidents",
+    sql: `
+      CREATE TABLE feedback (
+        id          INTEGER PRIMARY KEY,
+        created_at  INTEGER NOT NULL,
+        verdict     TEXT    NOT NULL CHECK (verdict IN ('normal','attack')),
+        note        TEXT    NOT NULL DEFAULT '',
+        target      TEXT    NOT NULL,
+        entries     INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE entry_labels (
+        log_id      INTEGER PRIMARY KEY REFERENCES logs(id) ON DELETE CASCADE,
+        verdict     TEXT    NOT NULL CHECK (verdict IN ('normal','attack')),
+        feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE
+      );
+      CREATE TABLE suppressions (
+        id            INTEGER PRIMARY KEY,
+        created_at    INTEGER NOT NULL,
+        ip            TEXT,
+        endpoint_glob TEXT,
+        ua_glob       TEXT,
+        note          TEXT    NOT NULL DEFAULT '',
+        expires_at    INTEGER,
+        feedback_id   INTEGER REFERENCES feedback(id) ON DELETE SET NULL,
+        CHECK (ip IS NOT NULL OR endpoint_glob IS NOT NULL OR ua_glob IS NOT NULL)
+      );
+      CREATE TABLE model_snapshots (
+        version    INTEGER PRIMARY KEY REFERENCES models(version) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        flagged    INTEGER NOT NULL,
+        incidents  TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

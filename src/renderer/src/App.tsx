@@ -1,16 +1,19 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { localZone } from './components/format';
 import { AnomaliesView } from './views/AnomaliesView';
+import { IncidentsView } from './views/IncidentsView';
 import { ModelsView } from './views/ModelsView';
 import { OverviewView } from './views/OverviewView';
 import { SettingsView } from './views/SettingsView';
 import { SourcesView } from './views/SourcesView';
 import { errorText, useApp, VIEWS, type View } from './store/appStore';
 import { routeEvent } from './store/events';
+import { incidentEvent } from './store/incidentsStore';
 import { usePrefs } from './store/prefsStore';
 import { useSources } from './store/sourcesStore';
 
 const LABELS: Record<View, string> = {
+  incidents: 'Incidents',
   overview: 'Overview',
   anomalies: 'Anomalies',
   sources: 'Sources',
@@ -19,6 +22,7 @@ const LABELS: Record<View, string> = {
 };
 
 const PAGES: Record<View, () => React.JSX.Element> = {
+  incidents: IncidentsView,
   overview: OverviewView,
   anomalies: AnomaliesView,
   sources: SourcesView,
@@ -93,13 +97,16 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
 
-  // Live events update the slices they concern.
+  // Live events update the slices they concern. One subscription: over HTTP each is an event stream.
   useEffect(() => {
     if (!transport) return;
-    return transport.onEvent(routeEvent);
+    return transport.onEvent((e) => {
+      routeEvent(e);
+      incidentEvent(e);
+    });
   }, [transport]);
 
-  // Alt+1..5 switch views from anywhere.
+  // Alt+1..6 switch views from anywhere.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const n = Number(e.key);

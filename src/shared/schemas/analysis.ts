@@ -21,6 +21,10 @@ export const ModelVersionSchema = z.object({
     recall: z.number().nullable().optional(),
     precision: z.number().nullable().optional(),
     labelled: z.number().int().optional(),
+    /** Against the analyst's verdicts (entries and incidents marked attack or normal). */
+    analystLabelled: z.number().int().optional(),
+    analystRecall: z.number().nullable().optional(),
+    analystPrecision: z.number().nullable().optional(),
   }),
   error: z.string().nullable(),
 });

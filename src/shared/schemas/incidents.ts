@@ -33,6 +33,8 @@ export const IncidentQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
     offset: z.coerce.number().int().min(0).default(0),
+    /** The search language of the Anomalies view: incidents with a flagged entry that matches. */
+    q: z.string().max(500).optional(),
   })
   .strict();
 
@@ -40,7 +42,7 @@ export const IncidentPageSchema = z.object({
   incidents: z.array(IncidentSchema),
   /** Incidents in all. */
   total: z.number().int(),
-  /** Flagged entries grouped. */
+  /** Flagged entries grouped (those a suppression rule hides are left out). */
   flagged: z.number().int(),
 });
 export type IncidentPage = z.infer<typeof IncidentPageSchema>;
@@ -55,3 +57,43 @@ export const IncidentDetailSchema = IncidentSchema.extend({
   truncated: z.boolean(),
 });
 export type IncidentDetail = z.infer<typeof IncidentDetailSchema>;
+
+export const IncidentReportSchema = z.object({
+  id: z.string(),
+  /** Summary, period, counts, timeline and raw lines, as Markdown. */
+  markdown: z.string(),
+  /** Its client IPs, one per line (`#` lines are comments), for a firewall or fail2ban. */
+  blocklist: z.string(),
+});
+
+export const ModelDiffQuerySchema = z
+  .object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() })
+  .strict();
+
+const DiffIncident = IncidentSchema.pick({
+  id: true,
+  kind: true,
+  label: true,
+  summary: true,
+  ips: true,
+  flagged: true,
+  score: true,
+});
+const DiffSide = z.object({
+  version: z.number().int(),
+  createdAt: z.number(),
+  flagged: z.number().int(),
+  incidents: z.number().int(),
+  thresholds: z.record(z.string(), z.number()),
+});
+
+/** Two model versions compared: what each flags, which incidents appeared or went, and the feedback between them. */
+export const ModelDiffSchema = z.object({
+  from: DiffSide,
+  to: DiffSide,
+  appeared: z.array(DiffIncident),
+  disappeared: z.array(DiffIncident),
+  /** Verdicts and suppression rules given after the older version was trained. */
+  feedbackSince: z.object({ normal: z.number().int(), attack: z.number().int(), suppressions: z.number().int() }),
+});
+export type ModelDiff = z.infer<typeof ModelDiffSchema>;

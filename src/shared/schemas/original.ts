@@ -4,7 +4,8 @@ import { parseTimestamp } from '../time/timestamp';
 
 /**
  * Request and answer shapes of the original FastAPI service, kept exactly so its
- * scripts keep working. Field names stay snake_case on purpose.
+ * scripts keep working. Field names stay snake_case on purpose. Requests are strict: an
+ * unknown key is a 400 naming it, not silently ignored (`{"row": 10}` must not mean 300,000 rows).
  */
 export const MessageSchema = z.object({ status: z.string().optional(), message: z.string() });
 
@@ -24,12 +25,14 @@ export const TimestampSchema = z.union([z.string(), z.number()]).transform((v, c
   return r.ms;
 });
 
-export const DetectRequestSchema = z.object({
-  timestamp: TimestampSchema,
-  ip_address: z.string().min(1, 'ip_address must not be empty').max(256),
-  service_endpoint: z.string().min(1, 'service_endpoint must not be empty').max(8192),
-  http_response_code: StatusCodeSchema,
-});
+export const DetectRequestSchema = z
+  .object({
+    timestamp: TimestampSchema,
+    ip_address: z.string().min(1, 'ip_address must not be empty').max(256),
+    service_endpoint: z.string().min(1, 'service_endpoint must not be empty').max(8192),
+    http_response_code: StatusCodeSchema,
+  })
+  .strict();
 export type DetectRequest = z.input<typeof DetectRequestSchema>;
 
 export const FeaturesSchema = z.object({
@@ -56,9 +59,11 @@ export const DetectResponseSchema = z.object({
 });
 export type DetectResponse = z.infer<typeof DetectResponseSchema>;
 
-export const DetectBatchRequestSchema = z.object({
-  entries: z.array(DetectRequestSchema).min(1).max(10_000, 'at most 10,000 entries per batch'),
-});
+export const DetectBatchRequestSchema = z
+  .object({
+    entries: z.array(DetectRequestSchema).min(1).max(10_000, 'at most 10,000 entries per batch'),
+  })
+  .strict();
 
 export const DetectBatchItemSchema = z.object({
   log_id: z.number().int(),
@@ -80,6 +85,7 @@ export const GenerateSampleRequestSchema = z
     seed: z.number().int().optional(),
     anomalies: z.boolean().default(true),
   })
+  .strict()
   .default({ rows: 300_000, anomalies: true });
 
 export const GenerateSampleResponseSchema = z.object({

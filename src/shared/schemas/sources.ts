@@ -47,12 +47,17 @@ export const IngestResultSchema = z.object({
   bytes: z.number().int(),
 });
 
-/** POST /ingest query: the body itself is the raw log (optionally gzip). */
-export const IngestQuerySchema = z.object({
-  name: z.string().min(1).max(1024).default('upload'),
-  format: LogFormatSchema.default('auto'),
-});
+/** POST /ingest query: the body itself is the raw log (optionally gzip). Strict: a misspelt key is named. */
+export const IngestQuerySchema = z
+  .object({
+    name: z.string().min(1).max(1024).default('upload'),
+    format: LogFormatSchema.default('auto'),
+  })
+  .strict();
 
-export const ExportQuerySchema = z.object({
-  source: z.coerce.number().int().positive().optional(),
-});
+/** GET /features/export query. Strict: `?source_id=3` must not quietly export every source. */
+export const ExportQuerySchema = z
+  .object({
+    source: z.coerce.number().int().positive().optional(),
+  })
+  .strict();

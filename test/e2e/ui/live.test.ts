@@ -11,7 +11,7 @@ import { fmt, openView, seededApp, type SeededApp } from './app';
 async function scriptEvents(page: Page, events: EngineEvent[], delayMs = 1200): Promise<void> {
   for (const e of events) expect(EngineEventSchema.safeParse(e).success).toBe(true);
   const body = 'retry: 600000\n\n' + events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-  await page.route(/\/events\?/, async (route) => {
+  await page.route(/\/events(\?|$)/, async (route) => {
     await new Promise((r) => setTimeout(r, delayMs));
     await route.fulfill({ status: 200, headers: { 'Content-Type': 'text/event-stream' }, body });
   });
@@ -45,7 +45,7 @@ describe('live events', () => {
     await scriptEvents(page, [{ type: 'anomalies', rows: [row] }]);
     // The list does not jump under the analyst: it offers the new entries instead.
     await page.getByRole('button', { name: '1 new flagged entry: show' }).waitFor();
-    await page.keyboard.press('Alt+1');
+    await page.keyboard.press('Alt+2');
     const live = page.getByRole('region', { name: 'Arriving live' });
     await live.getByText('/wp-login.php').waitFor();
     await live.getByText('203.0.113.9').waitFor();
@@ -71,7 +71,7 @@ describe('live events', () => {
     await row.getByText(fmt.format(5000)).waitFor();
     await row.getByText('ingesting').waitFor();
     expect(await row.getByRole('progressbar').getAttribute('value')).toBe('0.25');
-    await page.keyboard.press('Alt+4');
+    await page.keyboard.press('Alt+5');
     await page.getByText('Training: fitting lof 40%').waitFor();
     await page.close();
   });

@@ -24,7 +24,7 @@ describe('from sample data to explained anomalies', () => {
     expect(await live.getByRole('cell').allTextContents()).toContain('20,000');
 
     // The new scores are listed, and one entry is explained by the engine's getLog.
-    await page.keyboard.press('Alt+2');
+    await page.keyboard.press('Alt+3');
     const grid = page.getByRole('grid', { name: 'Scored entries' });
     await grid.locator('[role="row"][aria-rowindex="2"]').waitFor();
     expect(Number(await grid.getAttribute('aria-rowcount'))).toBeGreaterThan(10);
@@ -36,7 +36,7 @@ describe('from sample data to explained anomalies', () => {
     await panel.getByRole('row', { name: /^knn/ }).waitFor();
     await screenshot(page, 'workflow-detail');
 
-    await page.keyboard.press('Alt+1');
+    await page.keyboard.press('Alt+2');
     await page.getByRole('region', { name: 'Live model' }).getByText('20,000').waitFor();
     expect(errors).toEqual([]);
     await page.close();

@@ -80,6 +80,28 @@ describe('incidents', () => {
     }
   });
 
+  test('an incident exports as a Markdown report with its raw lines, and its IPs as a block list', async () => {
+    const scan = (await page('?limit=10')).incidents.find((i) => i.label === '404 scan')!;
+    const r = await server.call('GET', `/incidents/${scan.id}/report`);
+    expect(r.status, r.text).toBe(200);
+    const { markdown, blocklist } = r.json() as { markdown: string; blocklist: string };
+    expect(markdown.startsWith('# 404 scan\n\n' + scan.summary + '\n')).toBe(true);
+    expect(markdown).toContain(`Flagged entries: ${scan.flagged} of ${scan.entries}`);
+    // The raw lines of its flagged entries, read back from the sample file, in a code fence.
+    const fence = markdown.slice(markdown.indexOf('## Flagged lines'));
+    const quoted = fence.split('\n').filter((l) => l.startsWith(scan.ips[0] + ' '));
+    expect(quoted).toHaveLength(Math.min(scan.flagged, 200));
+    for (const l of quoted) expect(l).toMatch(/" 404 \d+ /);
+    expect(blocklist.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([scan.ips[0]]);
+  });
+
+  test('search narrows incidents to those with a matching flagged entry', async () => {
+    const scan = (await page('?limit=10')).incidents.find((i) => i.label === '404 scan')!;
+    const found = await page(`?q=${encodeURIComponent(`ip:${scan.ips[0]} status:404`)}`);
+    expect(found.incidents.map((i) => i.id)).toEqual([scan.id]);
+    expect((await server.call('GET', '/incidents?q=status:abc')).status).toBe(400);
+  });
+
   test('bad input: 400 naming the field; an unknown incident: 404', async () => {
     for (const [q, field] of [
       ['?limit=0', 'limit'],

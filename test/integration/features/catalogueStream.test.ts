@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogueOfAll } from '../../../src/main/features/catalogueReplay';
 import { CatalogueStream } from '../../../src/main/features/catalogueStream';
-import { CatalogueLive } from '../../../src/main/features/catalogueLive';
+import { CatalogueLive, LATE_TOLERANCE_MS } from '../../../src/main/features/catalogueLive';
 import { RAW_COLUMNS, type CatalogueEntry } from '../../../src/main/features/catalogueWindow';
 import { catalogueFeaturesOf } from '../../../src/main/features/explanation';
 import type { Db } from '../../../src/main/store/db';
@@ -65,7 +65,8 @@ function batchRows(db: Db, windowMs: number, maxId: number): Map<number, number[
 /** A batch of `n` entries: in time order after `t0`, or (late) spread over the past. */
 function batch(next: () => number, t0: number, n: number, late: boolean): CatalogueEntry[] {
   const out: CatalogueEntry[] = [];
-  let t = late ? t0 - Math.floor(next() * 4 * HOUR) : t0;
+  // Late batches start more than a minute back (the live window's tolerance, tested apart).
+  let t = late ? t0 - 61_000 - Math.floor(next() * 4 * HOUR) : t0;
   for (let i = 0; i < n; i++) {
     // Many ties: a third of the entries share the previous timestamp.
     t += next() < 0.33 ? 0 : Math.floor(next() * 90_000);
@@ -101,6 +102,32 @@ describe.each([300_000, 2 * HOUR])('catalogue features, window %i ms', (windowMs
     }
   });
 
+  it('CatalogueStream behind the ingest: one replay serves the ranges that follow, equal to the batch pass', () => {
+    for (let seed = 41; seed <= 43; seed++) {
+      const next = rng(seed);
+      const { db, source } = open();
+      const stream = new CatalogueStream(windowMs);
+      let now = Date.UTC(2024, 0, 1);
+      const ranges: Array<[number, number]> = [];
+      for (let b = 0; b < 6; b++) {
+        const late = b > 0 && next() < 0.5;
+        const entries = batch(next, now, 20 + Math.floor(next() * 40), late);
+        if (!late) now = Math.max(now, ...entries.map((e) => e.tsMs));
+        const ids = insert(db, source, entries);
+        ranges.push([ids[0], ids.at(-1)!]);
+      }
+      // The scorer catches up only now: every range is answered as of everything stored.
+      const want = batchRows(db, windowMs, ranges.at(-1)![1]);
+      for (const [first, last] of ranges) {
+        const got = stream.featuresOfIds(db, first, last);
+        expect(got.rows).toBe(last - first + 1);
+        for (let i = 0; i < got.rows; i++) {
+          expect(Array.from(got.data.subarray(i * RAW_COLUMNS, (i + 1) * RAW_COLUMNS))).toEqual(want.get(got.ids[i]));
+        }
+      }
+    }
+  });
+
   it('CatalogueLive: a detection gets the features it has once stored as the newest entry', () => {
     for (let seed = 11; seed <= 14; seed++) {
       const next = rng(seed);
@@ -117,14 +144,26 @@ describe.each([300_000, 2 * HOUR])('catalogue features, window %i ms', (windowMs
           now = Math.max(now, ...entries.map((e) => e.tsMs));
           continue;
         }
+        // Late by more than the window: answered exactly (a little late is counted as now, below).
         const late = next() < 0.15;
         now += late ? 0 : Math.floor(next() * 60_000);
-        const e = randomEntry(next, late ? now - Math.floor(next() * 3 * HOUR) : now);
+        const e = randomEntry(next, late ? now - LATE_TOLERANCE_MS - 1 - Math.floor(next() * 3 * HOUR) : now);
         const f = Array.from(live.add(e));
         const [id] = insert(db, source, [e]);
         expect(f).toEqual(batchRows(db, windowMs, id).get(id));
       }
     }
+  });
+
+  it('CatalogueLive: an entry at most a minute late is counted as arriving at the newest time', () => {
+    const next = rng(31);
+    const { db, source } = open();
+    insert(db, source, batch(next, Date.UTC(2024, 0, 1), 200, false));
+    const newest = db.prepare('SELECT max(ts_ms) FROM logs').pluck().get() as number;
+    const e = randomEntry(next, newest - LATE_TOLERANCE_MS);
+    const f = Array.from(new CatalogueLive(db, windowMs).add(e));
+    const [id] = insert(db, source, [{ ...e, tsMs: newest }]);
+    expect(f).toEqual(batchRows(db, windowMs, id).get(id));
   });
 
   it('catalogueFeaturesOf: one stored entry equals the batch pass', () => {

@@ -30,29 +30,46 @@ describe('exactly-once ingest under SIGKILL', () => {
     const log = join(t.dir, 'big.log');
     bigLog(log);
     const dataDir = join(t.dir, 'data');
-    // Deterministic "random" kill points so a failure can be reproduced.
-    const delays = [350, 120, 600, 240, 480];
+    // Each run is killed as soon as it has committed something new, so every kill interrupts an
+    // ingest in progress (a kill after the end, or before the first commit, would prove nothing).
+    const KILLS = 5;
     let first = true;
-    const progress: number[] = [];
-    for (const delay of delays) {
+    const progress: number[] = [0];
+    for (let k = 0; k < KILLS; k++) {
       const s = await serve({ dataDir });
+      const port = Number(new URL(s.origin).port);
+      const auth = { Authorization: `Bearer ${s.token}` };
       if (first) {
-        const res = await request(Number(new URL(s.origin).port), 'POST', '/sources', {
-          headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
+        const res = await request(port, 'POST', '/sources', {
+          headers: { ...auth, 'Content-Type': 'application/json' },
           body: JSON.stringify({ path: log, watch: false }),
         });
         expect(res.status).toBe(200);
         first = false;
       }
-      await new Promise((r) => setTimeout(r, delay));
+      const before = progress[progress.length - 1];
+      await waitFor(
+        async () => {
+          const res = await request(port, 'GET', '/sources', { headers: auth });
+          const [src] = res.json() as Array<{ lines: number }>;
+          return src !== undefined && src.lines > before;
+        },
+        `run ${k + 1} to commit past line ${before}`,
+        60_000,
+        5,
+      );
       s.proc.kill('SIGKILL');
       await new Promise((r) => s.proc.once('exit', r));
       const db = openDatabase(join(dataDir, 'outlier-desk.sqlite'));
       progress.push(db.prepare('SELECT coalesce(max(lines), 0) FROM sources').pluck().get() as number);
       db.close();
     }
-    // The kills must have landed mid-ingest, or this test would prove nothing.
-    expect(progress.filter((n) => n > 0 && n < LINES).length).toBeGreaterThanOrEqual(2);
+    console.log(`lines committed at each kill: ${progress.slice(1).join(', ')} of ${LINES}`);
+    // Every kill landed mid-ingest: past what the previous run had committed, before the end.
+    for (let k = 1; k < progress.length; k++) {
+      expect(progress[k]).toBeGreaterThan(progress[k - 1]);
+      expect(progress[k]).toBeLessThan(LINES);
+    }
     const s = await serve({ dataDir });
     const port = Number(new URL(s.origin).port);
     await waitFor(

@@ -74,16 +74,17 @@ describe('application menu', () => {
     expect(build('darwin')[2].submenu!.map((i) => i.role)).toContain('pasteAndMatchStyle');
   });
 
-  it('View: the five views on CmdOrCtrl+1..5, then reload, devtools, zoom and full screen', () => {
+  it('View: the six views on CmdOrCtrl+1..6, then reload, devtools, zoom and full screen', () => {
     const a = actions();
     const view = build('linux', a)[2].submenu!;
     const views = view.filter((i) => i.id?.startsWith('view-'));
     expect(views.map((i) => [i.label, i.accelerator])).toEqual([
-      ['Overview', 'CmdOrCtrl+1'],
-      ['Anomalies', 'CmdOrCtrl+2'],
-      ['Sources', 'CmdOrCtrl+3'],
-      ['Models', 'CmdOrCtrl+4'],
-      ['Settings', 'CmdOrCtrl+5'],
+      ['Incidents', 'CmdOrCtrl+1'],
+      ['Overview', 'CmdOrCtrl+2'],
+      ['Anomalies', 'CmdOrCtrl+3'],
+      ['Sources', 'CmdOrCtrl+4'],
+      ['Models', 'CmdOrCtrl+5'],
+      ['Settings', 'CmdOrCtrl+6'],
     ]);
     views.forEach((i) => i.click!());
     expect(a.showView.mock.calls.map((c) => c[0])).toEqual([...DESKTOP_VIEWS]);
@@ -135,6 +136,6 @@ describe('application menu', () => {
     const fakeWindow = { dispatchEvent: (e: FakeKeyboardEvent) => seen.push(e.init) };
     const run = new Function('window', 'KeyboardEvent', navigationScript('models'));
     run(fakeWindow, FakeKeyboardEvent);
-    expect(seen).toEqual([expect.objectContaining({ key: '4', altKey: true })]);
+    expect(seen).toEqual([expect.objectContaining({ key: '5', altKey: true })]);
   });
 });

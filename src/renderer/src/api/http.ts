@@ -1,17 +1,17 @@
-import { operations, type Api, type OperationName } from '../../../shared/api';
+import { TOKEN_META, operations, type Api, type OperationName } from '../../../shared/api';
 import type { EngineEvent } from '../../../shared/events';
 
 const TOKEN_KEY = 'outlier-desk-token';
 
-/** Browser mode: the token arrives once in `?token=`, is kept for the tab, and removed from the address bar. */
+/**
+ * Browser mode: the server trades the printed URL's `?token=` for a one-time hand-over and puts
+ * the token in a <meta> tag of the page it then serves (no URL of the page ever carries it).
+ * It is kept for the tab, so a reload works without the printed URL.
+ */
 export function takeToken(): string | null {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
-  }
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${TOKEN_META}"]`);
+  if (meta?.content) sessionStorage.setItem(TOKEN_KEY, meta.content);
+  meta?.remove();
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
@@ -64,21 +64,77 @@ export function httpApi(token: TokenRef): Api {
   ) as Api;
 }
 
-/** Server-sent events; EventSource cannot send headers, so the token goes in the query. */
-export function httpEvents(token: string, listener: (e: EngineEvent) => void): () => void {
-  const source = new EventSource(`/events?token=${encodeURIComponent(token)}`);
-  const onMessage = (msg: MessageEvent<string>) => listener(JSON.parse(msg.data) as EngineEvent);
-  const types: EngineEvent['type'][] = [
-    'ingest-progress',
-    'features-progress',
-    'training-progress',
-    'training-failed',
-    'anomalies',
-    'model-swapped',
-    'config-changed',
-  ];
-  types.forEach((t) => source.addEventListener(t, onMessage as EventListener));
-  return () => source.close();
+/** Reconnection back-off of the event stream after a failure: short at first, capped so a restarted server is found soon. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 15_000;
+
+/**
+ * Server-sent events read with fetch, because EventSource cannot send the Authorization header
+ * and the token is never put in a URL. The stream is reopened when it ends (the server ends it
+ * when the token changes, or restarts) until the returned function is called.
+ */
+export function httpEvents(token: TokenRef, listener: (e: EngineEvent) => void): () => void {
+  const abort = new AbortController();
+  const { signal } = abort;
+  void (async () => {
+    // The stream's own `retry:` (as EventSource honours it) sets the wait after a stream ends.
+    let retryMs = RETRY_FIRST_MS;
+    let wait = RETRY_FIRST_MS;
+    while (!signal.aborted) {
+      try {
+        const res = await fetch('/events', {
+          headers: { Authorization: `Bearer ${token.current}`, Accept: 'text/event-stream' },
+          cache: 'no-store',
+          signal,
+        });
+        if (res.ok && res.body) {
+          await readEvents(res.body, listener, (ms) => (retryMs = ms));
+          wait = retryMs;
+        } else {
+          await res.body?.cancel();
+        }
+      } catch {
+        // Closed by us, or the server went away: either way the loop decides below.
+      }
+      if (signal.aborted) return;
+      await new Promise<void>((resume) => {
+        const timer = setTimeout(resume, wait);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resume()), { once: true });
+      });
+      wait = Math.max(retryMs, Math.min(wait * 2, RETRY_MAX_MS));
+    }
+  })();
+  return () => abort.abort();
+}
+
+/** Calls `listener` with each event of a text/event-stream body until it ends, and `onRetry` with a `retry:` field. */
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  listener: (e: EngineEvent) => void,
+  onRetry: (ms: number) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffered.indexOf('\n\n')) >= 0) {
+      const block = buffered.slice(0, cut);
+      buffered = buffered.slice(cut + 2);
+      // `data:` lines carry the event's JSON (its `type` included); comments (`: ping`) have none.
+      const lines = block.split('\n');
+      const retry = /^retry: ?(\d+)$/.exec(lines.find((line) => line.startsWith('retry:')) ?? '');
+      if (retry) onRetry(Number(retry[1]));
+      const data = lines
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+        .join('\n');
+      if (data) listener(JSON.parse(data) as EngineEvent);
+    }
+  }
 }
 
 /** Browser uploads: the dropped file streamed as the request body. */

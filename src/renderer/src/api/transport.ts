@@ -46,7 +46,7 @@ export function createTransport(): Transport | { error: string } {
     kind: 'http',
     api: httpApi(ref),
     onEvent(listener) {
-      const stream = { listener, close: httpEvents(ref.current, listener) };
+      const stream = { listener, close: httpEvents(ref, listener) };
       streams.add(stream);
       return () => {
         stream.close();
@@ -59,9 +59,10 @@ export function createTransport(): Transport | { error: string } {
     switchToken(next) {
       ref.current = next;
       storeToken(next);
+      // The server ends the streams of the old token; reopen them now rather than after the back-off.
       for (const s of streams) {
         s.close();
-        s.close = httpEvents(next, s.listener);
+        s.close = httpEvents(ref, s.listener);
       }
     },
   };

@@ -133,7 +133,7 @@ export function AnomalyFilters() {
           label="Search"
           type="search"
           value={filter.q}
-          placeholder="IP or endpoint contains…"
+          placeholder="nmap, status:5xx, -bot…"
           width={220}
           onCommit={(q) => setFilter({ q })}
         />

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { FeedbackForm } from './FeedbackForm';
 import { formatDuration } from '../../../shared/duration';
 import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
 import { useAnomalies } from '../store/anomaliesStore';
@@ -226,6 +227,14 @@ function Loaded({ d }: { d: LogDetail }) {
       <section aria-labelledby="models-title">
         <h4 id="models-title">Models</h4>
         <Models d={d} />
+      </section>
+      <section aria-labelledby="feedback-title">
+        <h4 id="feedback-title">Your verdict</h4>
+        <FeedbackForm
+          key={d.id}
+          target={{ entry: d.id }}
+          seed={{ ip: d.ip, endpoint: d.endpoint, ...(d.userAgent ? { userAgent: d.userAgent } : {}) }}
+        />
       </section>
       <section aria-labelledby="neighbours-title">
         <h4 id="neighbours-title">

@@ -1,3 +1,4 @@
+import { csvRow } from '../../../shared/csv';
 import type { AnomalyRow } from '../../../shared/schemas/analysis';
 
 export const CSV_COLUMNS = [
@@ -13,22 +14,12 @@ export const CSV_COLUMNS = [
   'combined_score',
 ] as const;
 
-/**
- * One CSV field. Quotes when needed (RFC 4180), and neutralises text that a spreadsheet
- * would run as a formula: log fields are attacker-controlled.
- */
-export function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
+/** The Anomalies view's export; fields go through the shared formula-safe writer (src/shared/csv.ts). */
 export function anomaliesToCsv(rows: AnomalyRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of rows) {
     lines.push(
-      [
+      csvRow([
         r.id,
         new Date(r.tsMs).toISOString(),
         r.tsMs,
@@ -39,9 +30,7 @@ export function anomaliesToCsv(rows: AnomalyRow[]): string {
         r.votes,
         r.isAnomaly,
         r.combinedScore,
-      ]
-        .map(csvField)
-        .join(','),
+      ]),
     );
   }
   return lines.join('\r\n') + '\r\n';

@@ -2,7 +2,8 @@ import { create } from 'zustand';
 import type { Api } from '../../../shared/api';
 import type { Transport } from '../api/transport';
 
-export const VIEWS = ['overview', 'anomalies', 'sources', 'models', 'settings'] as const;
+/** Sidebar order; Alt+1..6 follow it, and src/main/desktop/menu.ts lists the same views (a unit test compares). */
+export const VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface NoticeAction {
@@ -31,7 +32,7 @@ let nextNotice = 1;
 const INFO_TTL_MS = 6000;
 
 const viewFromHash = (): View =>
-  (VIEWS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as View) : 'overview';
+  (VIEWS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as View) : 'incidents';
 
 /** Navigation, the transport and transient notices; each view keeps its data in its own slice. */
 export const useApp = create<AppState>((set, get) => ({

@@ -115,6 +115,9 @@ function History() {
             <th scope="col" className="num">
               Precision
             </th>
+            <th scope="col" className="num">
+              Your labels
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -147,11 +150,31 @@ function History() {
                 {fmtPct(v.metrics.recall)}
               </td>
               <td className="num">{fmtPct(v.metrics.precision)}</td>
+              <td
+                className="num"
+                title={
+                  v.metrics.analystLabelled
+                    ? `${fmtInt(v.metrics.analystLabelled)} entries you marked normal or attack`
+                    : ''
+                }
+              >
+                {v.metrics.analystLabelled ? (
+                  <>
+                    {fmtPct(v.metrics.analystRecall)} / {fmtPct(v.metrics.analystPrecision)}
+                    <div className="muted small">recall / precision</div>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <p className="muted small">Recall and precision are measured on the labelled anomalies of generated samples.</p>
+      <p className="muted small">
+        Recall and precision are measured on the labelled anomalies of generated samples; “Your labels” on the entries
+        and incidents you marked attack (recall) or normal (precision: attacks among your labelled flags).
+      </p>
     </div>
   );
 }

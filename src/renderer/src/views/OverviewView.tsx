@@ -1,13 +1,18 @@
 import { useCallback, useEffect } from 'react';
+import type { Incident } from '../../../shared/schemas/incidents';
 import { EmptyState } from '../components/EmptyState';
 import { fmtInt, fmtPct, fmtRate, fmtRelative, fmtScore, fmtTime } from '../components/format';
+import { ipsText, summaryAfterLabel } from '../components/IncidentText';
 import { TimelineChart } from '../components/TimelineChart';
 import { useAnomalies } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
+import { useIncidents } from '../store/incidentsStore';
 import { selectLiveModel, useModels } from '../store/modelsStore';
 import { useOverview } from '../store/overviewStore';
 import { useUtc } from '../store/prefsStore';
 import { useSources } from '../store/sourcesStore';
+
+const TOP_INCIDENTS = 5;
 
 function Card({ label, value, note }: { label: string; value: string; note?: string }) {
   return (
@@ -168,35 +173,43 @@ function SourcesSummary() {
   );
 }
 
-const NO_IPS: { ip: string; flagged: number }[] = [];
-
-function TopIps() {
-  // A constant fallback: a fresh [] per call would make the selector's result never stable.
-  const topIps = useOverview((s) => s.data?.topIps ?? NO_IPS);
+/** The first incidents of the ranked list (the Incidents view's first page); each opens that incident. */
+function TopIncidents() {
+  const rows = useIncidents((s) => s.rows);
+  const total = useIncidents((s) => s.total);
+  const loaded = useIncidents((s) => s.loaded);
   const go = useApp((s) => s.go);
-  const peak = Math.max(1, ...topIps.map((t) => t.flagged));
+  const top = rows.slice(0, TOP_INCIDENTS).filter((i): i is Incident => i !== undefined);
+  const open = (id: string) => {
+    useIncidents.getState().openById(id);
+    go('incidents');
+  };
   return (
-    <section className="panel" aria-labelledby="ips-title">
-      <h3 id="ips-title">Top IPs by flagged entries</h3>
-      {topIps.length === 0 ? (
-        <p className="muted">No flagged entries yet.</p>
+    <section className="panel" aria-labelledby="incidents-title">
+      <div className="panel-head">
+        <h3 id="incidents-title">Top incidents</h3>
+        {total > 0 ? (
+          <button className="link" onClick={() => go('incidents')}>
+            All {fmtInt(total)} incidents
+          </button>
+        ) : null}
+      </div>
+      {!loaded ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : top.length === 0 ? (
+        <p className="muted">No incidents: nothing is flagged yet.</p>
       ) : (
-        <ol className="bars">
-          {topIps.map((t) => (
-            <li key={t.ip}>
-              <button
-                className="bar-row"
-                title={`List the flagged entries of ${t.ip}`}
-                onClick={() => {
-                  useAnomalies.getState().setFilter({ ip: t.ip });
-                  go('anomalies');
-                }}
-              >
-                <span className="mono">{t.ip}</span>
-                <span className="bar" aria-hidden="true">
-                  <span style={{ width: `${(t.flagged / peak) * 100}%` }} />
-                </span>
-                <span className="num">{fmtInt(t.flagged)}</span>
+        <ol className="top-incidents">
+          {top.map((i) => (
+            <li key={i.id}>
+              <button className="top-incident" title={`Open: ${i.summary}`} onClick={() => open(i.id)}>
+                <span className="num score">{fmtScore(i.score)}</span>
+                <strong className="label">{i.label}</strong>
+                <span className="summary">{summaryAfterLabel(i)}</span>
+                <span className="mono ips">{ipsText(i)}</span>
+                <span className="num muted">{fmtInt(i.flagged)} flagged</span>
               </button>
             </li>
           ))}
@@ -242,6 +255,7 @@ export function OverviewView() {
   const go = useApp((s) => s.go);
   useEffect(() => {
     void refresh();
+    void useIncidents.getState().reload();
     void useModels.getState().refresh();
     void useSources.getState().refresh();
   }, [refresh]);
@@ -268,15 +282,13 @@ export function OverviewView() {
   return (
     <div className="overview">
       <Counts />
+      <TopIncidents />
       <Timeline />
       <div className="columns">
         <LiveModel />
         <SourcesSummary />
       </div>
-      <div className="columns">
-        <TopIps />
-        <LiveAnomalies />
-      </div>
+      <LiveAnomalies />
     </div>
   );
 }

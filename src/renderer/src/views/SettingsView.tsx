@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AppConfig } from '../../../shared/config';
 import { fmtInt } from '../components/format';
+import { SuppressionsPanel } from '../components/SuppressionsPanel';
 import { WindowSettings } from '../components/WindowSettings';
 import { useApp } from '../store/appStore';
 import { THEMES, usePrefs, type ThemeChoice } from '../store/prefsStore';
@@ -291,6 +292,7 @@ export function SettingsView() {
         />
         <ApiSettings key={`${config.apiEnabled}|${config.apiPort}`} config={config} />
       </div>
+      <SuppressionsPanel />
       <GeneralSettings config={config} />
     </div>
   );
