@@ -12,7 +12,10 @@ export function readRawLine(path: string, offset: number, expect: { ip: string; 
   try {
     // This runs on the main thread: a FIFO or a link planted where the file was must neither
     // block it nor be read (the same rule as the file sources, ingest/regularFile.ts).
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(
+      path,
+      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0),
+    );
   } catch {
     return null;
   }

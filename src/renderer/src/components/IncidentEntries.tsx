@@ -26,7 +26,9 @@ function columns(utc: boolean, oneDay: boolean): GridColumn<IncidentEntry>[] {
     {
       header: 'Time',
       className: 'mono',
-      cell: (r) => (oneDay ? fmtTime(r.tsMs, utc).slice(11) : fmtTime(r.tsMs, utc)),
+      // Within one day the time of day; across days month-day and time (the year is in the
+      // counts above, and the full time is the cell's title), so the grid fits at 1024 px.
+      cell: (r) => fmtTime(r.tsMs, utc).slice(oneDay ? 11 : 5),
       title: (r) => fmtTime(r.tsMs, utc),
     },
     { header: 'IP', className: 'mono', cell: (r) => r.ip, title: (r) => r.ip },
