@@ -12,7 +12,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
  * its path (e.g. `entries.3.__proto__`) rather than as "not valid JSON".
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.length === 0) throw new ApiError(400, 'body: empty; send a JSON object, or no Content-Type');
+  // An empty body with a JSON content type is no body (FastAPI accepts it on routes without one).
+  if (text.trim().length === 0) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -16,6 +16,7 @@ import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';
 import { registerStreamRoutes } from './streamRoutes';
 import { describeZodError } from './validation';
+import { fastApiDetail, isOriginalPath, ORIGINAL_OPERATIONS, withDetail } from './fastapiErrors';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** POST /outlier/detect_batch carries up to 10,000 entries: 16 MiB leaves ~1.6 KiB per entry. */
@@ -65,8 +66,12 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
   app.addHook('onRequest', createGuard({ port: () => port, token: () => engine.tokens.get(), logger: engine.logger }));
   // Every HTML page (the UI, /docs): no framing by other pages (clickjacking), no sniffing, no Referer.
   // Callback style: no promise per request on the detect hot path.
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
+    // Error answers on the original's routes carry FastAPI's `detail`, which its scripts read.
+    if (reply.statusCode >= 400 && typeof payload === 'string' && isOriginalPath(req.url)) {
+      return done(null, withDetail(payload));
+    }
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       if (!reply.hasHeader('content-security-policy')) reply.header('Content-Security-Policy', RENDERER_CSP);
       reply.header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'no-referrer');
@@ -131,15 +136,27 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
         } else {
           const body = req.body;
           if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-            return reply.code(400).send({ error: 'Bad Request', message: 'body: must be a JSON object' });
+            const message = 'body: must be a JSON object';
+            if (ORIGINAL_OPERATIONS.has(name)) {
+              const detail = [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }];
+              return reply.code(422).send({ error: 'Unprocessable Entity', message, detail });
+            }
+            return reply.code(400).send({ error: 'Bad Request', message });
           }
           raw = hasParams ? { ...(body ?? {}), ...(req.params as object) } : (body ?? {});
         }
         const quick = fast?.(raw);
         if (quick !== undefined) return handler(quick);
         const parsed = spec.input.safeParse(raw);
-        if (!parsed.success)
-          return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
+        if (!parsed.success) {
+          const message = describeZodError(parsed.error);
+          // The original's routes answer as FastAPI did: 422 with the validation list in `detail`.
+          if (ORIGINAL_OPERATIONS.has(name))
+            return reply
+              .code(422)
+              .send({ error: 'Unprocessable Entity', message, detail: fastApiDetail(parsed.error) });
+          return reply.code(400).send({ error: 'Bad Request', message });
+        }
         return handler(parsed.data);
       },
     });

@@ -25,9 +25,11 @@ describe("the original's curl workflow", () => {
   it('POST /outlier/detect before any training answers 503 saying to train first, and stores nothing', async () => {
     const res = await s.call('POST', '/outlier/detect', ORIGINAL_ENTRY);
     expect(res.status).toBe(503);
-    const body = res.json() as { error: string; message: string };
-    expect(keys(body)).toEqual(['error', 'message']);
+    const body = res.json() as { error: string; message: string; detail: string };
+    expect(keys(body)).toEqual(['detail', 'error', 'message']);
     expect(body.message).toMatch(/train/i);
+    // What the original's own test reads: `"No models are loaded" in response.json()['detail']`.
+    expect(body.detail).toContain('No models are loaded');
     const batch = await s.call('POST', '/outlier/detect_batch', { entries: [ORIGINAL_ENTRY] });
     expect(batch.status).toBe(503);
     const id = apiSourceId(s);

@@ -219,7 +219,8 @@ describe('POST /ingest, GET /events, GET /anomalies, GET /logs/:id, OpenAPI', ()
     // 5xx count in the window is among them.
     expect(detail.featurePercentiles).toBeNull();
     expect(detail.explanation).toHaveLength(13);
-    const unusual = detail.explanation!.filter((x) => (x.percentile ?? 0) >= 90);
+    // Unusual: high (a percentile), or low where low is telling (the IP's age, "newer than").
+    const unusual = detail.explanation!.filter((x) => /(percentile|client-IP hours)\)$/.test(x.text));
     expect(unusual.length).toBeGreaterThan(0);
     expect(detail.explanation!.slice(0, unusual.length)).toEqual(unusual);
     const errors = detail.explanation!.find((x) => x.feature === 'server_error_count')!;

@@ -16,7 +16,18 @@ const ENTRY = {
 
 function expect400(res: Answer, message: RegExp): void {
   expect(res.status, res.text).toBe(400);
-  expect(res.json()).toEqual({ error: 'Bad Request', message: expect.stringMatching(message) });
+  // The original's routes also carry FastAPI's `detail` (the message).
+  const { detail, ...rest } = res.json() as { detail?: string; message: string };
+  expect(rest).toEqual({ error: 'Bad Request', message: expect.stringMatching(message) });
+  if (detail !== undefined) expect(detail).toBe(rest.message);
+}
+
+/** The original's routes answer an invalid body as FastAPI did: 422, the validation list in `detail`. */
+function expect422(res: Answer, message: RegExp, loc: Array<string | number>): void {
+  expect(res.status, res.text).toBe(422);
+  const body = res.json() as { message: string; detail: Array<{ loc: unknown[]; type: string }> };
+  expect(body.message).toMatch(message);
+  expect(body.detail[0]).toMatchObject({ loc, type: 'extra_forbidden' });
 }
 
 describe('bad input is a 400 naming the field', () => {
@@ -44,9 +55,12 @@ describe('bad input is a 400 naming the field', () => {
 
   it('refuses unknown body keys on the original’s routes, naming them, before anything runs', async () => {
     const before = sources();
-    expect400(await s.call('POST', '/data/generate_sample', { row: 10 }), /^row: unknown field$/);
+    expect422(await s.call('POST', '/data/generate_sample', { row: 10 }), /^row: unknown field$/, ['body', 'row']);
     expect(sources()).toBe(before);
-    expect400(await s.call('POST', '/outlier/detect', { ...ENTRY, ip: '1.2.3.4' }), /^ip: unknown field$/);
+    expect422(await s.call('POST', '/outlier/detect', { ...ENTRY, ip: '1.2.3.4' }), /^ip: unknown field$/, [
+      'body',
+      'ip',
+    ]);
     expect400(
       await s.call('POST', '/outlier/detect_batch', { entries: [ENTRY, { ...ENTRY, status: 200 }] }),
       /^entries\.1\.status: unknown field$/,
@@ -55,9 +69,18 @@ describe('bad input is a 400 naming the field', () => {
       await s.call('POST', '/outlier/detect_batch', { entries: [ENTRY], dry_run: true }),
       /^dry_run: unknown field$/,
     );
-    expect400(await s.call('POST', '/model/train_models', { models: ['lof'] }), /^models: unknown field$/);
-    expect400(await s.call('POST', '/features/generate_features', { force: true }), /^force: unknown field$/);
-    expect400(await s.call('POST', '/outlier/reload_models', { version: 3 }), /^version: unknown field$/);
+    expect422(await s.call('POST', '/model/train_models', { models: ['lof'] }), /^models: unknown field$/, [
+      'body',
+      'models',
+    ]);
+    expect422(await s.call('POST', '/features/generate_features', { force: true }), /^force: unknown field$/, [
+      'body',
+      'force',
+    ]);
+    expect422(await s.call('POST', '/outlier/reload_models', { version: 3 }), /^version: unknown field$/, [
+      'body',
+      'version',
+    ]);
     expect(sources()).toBe(before);
   });
 

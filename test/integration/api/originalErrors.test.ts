@@ -1,0 +1,67 @@
+/**
+ * Scripts written for the original FastAPI service read its error shapes: `detail` with the
+ * message, and 422 with FastAPI's validation list for an invalid body. Its routes answer so
+ * (beside our `error` and `message`); an empty JSON body is accepted where the route takes none.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, startTestServer, type TestServer } from '../../helpers/http';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => s?.close());
+
+const ENTRY = {
+  timestamp: '2023-10-27T10:00:00Z',
+  ip_address: '192.168.1.100',
+  service_endpoint: '/api/data',
+  http_response_code: 200,
+};
+
+describe("the original's error shapes", () => {
+  it('a detection before any model: detail says "No models are loaded" (the original\'s own test)', async () => {
+    const res = await s.call('POST', '/outlier/detect', ENTRY);
+    expect(res.status).toBe(503);
+    expect((res.json() as { detail: string }).detail).toContain('No models are loaded');
+  });
+
+  it("a body missing a field: 422 with FastAPI's detail list", async () => {
+    const { service_endpoint: _, ...missing } = ENTRY;
+    const res = await s.call('POST', '/outlier/detect', missing);
+    expect(res.status).toBe(422);
+    expect((res.json() as { detail: unknown }).detail).toEqual([
+      { loc: ['body', 'service_endpoint'], msg: 'Field required', type: 'missing' },
+    ]);
+    const wrongType = await s.call('POST', '/outlier/detect', { ...ENTRY, http_response_code: 'ok' });
+    expect(wrongType.status).toBe(422);
+    const [issue] = (wrongType.json() as { detail: Array<{ loc: unknown[]; type: string }> }).detail;
+    expect(issue.loc).toEqual(['body', 'http_response_code']);
+    const notObject = await s.call('POST', '/outlier/detect', [ENTRY]);
+    expect(notObject.status).toBe(422);
+    expect((notObject.json() as { detail: Array<{ type: string }> }).detail[0].type).toBe('dict_type');
+  });
+
+  it("401 and 404 on the original's routes carry detail too; other routes keep their envelope", async () => {
+    const unauth = await request(s.port, 'POST', '/model/train_models');
+    expect(unauth.status).toBe(401);
+    const u = unauth.json() as { detail: string; message: string };
+    expect(u.detail).toBe(u.message);
+    const missing = await s.call('POST', '/outlier/detect/extra', ENTRY);
+    expect(missing.status).toBe(404);
+    expect((missing.json() as { detail: string }).detail).toMatch(/No route/);
+    const ours = await s.call('GET', '/logs/999999');
+    expect(ours.status).toBe(404);
+    expect(Object.keys(ours.json() as object).sort()).toEqual(['error', 'message']);
+  });
+
+  it('POST /model/train_models with Content-Type application/json and an empty body is accepted', async () => {
+    const res = await request(s.port, 'POST', '/model/train_models', {
+      headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
+      body: '',
+    });
+    // No entries yet: the training itself is refused (409), not the request (it was a 400 before).
+    expect(res.status, res.text).toBe(409);
+    expect((res.json() as { detail: string }).detail).toMatch(/no log entries/);
+  });
+});
