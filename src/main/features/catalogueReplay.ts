@@ -64,7 +64,9 @@ export interface ReplayRange {
   dataStartMs?: number;
 }
 
-type Stored = [number, number, string, string | null, string, number, number | null];
+/** A stored entry as the catalogue reads it: STORED_COLUMNS of `logs`, as a raw row. */
+export type StoredEntry = [number, number, string, string | null, string, number, number | null];
+export const STORED_COLUMNS = 'id, ts_ms, ip, method, endpoint, status, bytes';
 
 /**
  * Replays stored entries of a time range through a fresh catalogue window, in (timestamp,
@@ -88,11 +90,11 @@ export function replay(
   const win = new CatalogueWindow(windowMs, start);
   const rows = db
     .prepare(
-      `SELECT id, ts_ms, ip, method, endpoint, status, bytes FROM logs
+      `SELECT ${STORED_COLUMNS} FROM logs
        WHERE ts_ms >= ? AND ts_ms <= ? AND id <= ? ORDER BY ts_ms, id`,
     )
     .raw()
-    .iterate(clampTs(range.fromTs), clampTs(range.toTs), range.maxId) as Iterable<Stored>;
+    .iterate(clampTs(range.fromTs), clampTs(range.toTs), range.maxId) as Iterable<StoredEntry>;
   const firstSeen = Number.isFinite(range.fromTs)
     ? db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ? AND ts_ms < ? AND id <= ?').pluck()
     : null;

@@ -1,9 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { catalogueLookbackMs, type CatalogueWindow } from './catalogueWindow';
-import { replay, RowsBuilder, type CatalogueRows } from './catalogueReplay';
+import { replay, RowsBuilder, STORED_COLUMNS, type CatalogueRows, type StoredEntry } from './catalogueReplay';
 import type { CatalogueEntry } from './catalogueWindow';
-
-type Stored = [number, number, string, string | null, string, number, number | null];
 
 /**
  * Catalogue features of stored entries as they arrive, by id range (the scorer's view: ranges
@@ -39,11 +37,9 @@ export class CatalogueStream {
 
   featuresOfIds(db: Database, firstId: number, lastId: number): CatalogueRows {
     const wanted = db
-      .prepare(
-        'SELECT id, ts_ms, ip, method, endpoint, status, bytes FROM logs WHERE id >= ? AND id <= ? ORDER BY ts_ms, id',
-      )
+      .prepare(`SELECT ${STORED_COLUMNS} FROM logs WHERE id >= ? AND id <= ? ORDER BY ts_ms, id`)
       .raw()
-      .all(firstId, lastId) as Stored[];
+      .all(firstId, lastId) as StoredEntry[];
     const b = new RowsBuilder();
     if (wanted.length === 0) return b.build();
     if (wanted.every((r) => this.ahead.has(r[0]))) {

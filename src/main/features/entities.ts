@@ -1,3 +1,4 @@
+import { pickRows } from '../ml/matrix';
 import type { Matrix } from '../ml/types';
 import { LONG_WINDOW_MS } from './catalogue';
 
@@ -10,8 +11,8 @@ import { LONG_WINDOW_MS } from './catalogue';
 export function entityRows(entries: readonly { ip: string; tsMs: number }[], X: Matrix): Matrix {
   const last = new Map<string, number>();
   entries.forEach((e, i) => last.set(`${e.ip}\u0000${Math.floor(e.tsMs / LONG_WINDOW_MS)}`, i));
-  const picks = [...last.values()].sort((a, b) => a - b);
-  const data = new Float64Array(picks.length * X.cols);
-  picks.forEach((r, k) => data.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), k * X.cols));
-  return { rows: picks.length, cols: X.cols, data };
+  return pickRows(
+    X,
+    [...last.values()].sort((a, b) => a - b),
+  );
 }

@@ -1,12 +1,8 @@
-/** A flagged entry, as incidents see it. */
-export interface FlaggedRow {
+import type { CatalogueEntry } from '../features/catalogueWindow';
+
+/** A flagged entry, as incidents see it: what the catalogue reads, plus its id, agent and score. */
+export interface FlaggedRow extends CatalogueEntry {
   id: number;
-  tsMs: number;
-  ip: string;
-  method: string | null;
-  endpoint: string;
-  status: number;
-  bytes: number | null;
   userAgent: string | null;
   score: number;
 }

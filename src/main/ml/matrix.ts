@@ -17,6 +17,13 @@ export function sliceRows(X: Matrix, start: number, end: number): Matrix {
   return { rows: end - start, cols: X.cols, data: X.data.slice(start * X.cols, end * X.cols) };
 }
 
+/** The given rows (by index, in that order) as a new matrix sharing no memory with the input. */
+export function pickRows(X: Matrix, rows: readonly number[]): Matrix {
+  const data = new Float64Array(rows.length * X.cols);
+  rows.forEach((r, k) => data.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), k * X.cols));
+  return { rows: rows.length, cols: X.cols, data };
+}
+
 /**
  * Throws unless X is a well-formed matrix of finite numbers. NaN or Infinity would silently
  * break distance ordering and tree splits, so they are refused at the door.

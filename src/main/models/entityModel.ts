@@ -11,6 +11,7 @@ import { CatalogueStream } from '../features/catalogueStream';
 import { ENTITY_COLUMNS, RAW_COLUMNS } from '../features/catalogueWindow';
 import { entityRows } from '../features/entities';
 import { LedEnsemble, type LedExplanation } from '../ml/ledEnsemble';
+import { pickRows } from '../ml/matrix';
 import type { Matrix } from '../ml/types';
 import { asObject, checkHeader, getInt } from '../ml/codec';
 import { MIN_TRAINING_ROWS, type ScoreArrays, type TrainOptions } from './protocol';
@@ -29,13 +30,6 @@ export function transformed(raw: Float64Array, rows: number, windowMs: number): 
     transformRow(DEFS, r, data, i * ENTITY_COLUMNS, windowMs, r[ENTITY_COLUMNS]);
   }
   return { rows, cols: ENTITY_COLUMNS, data };
-}
-
-/** Rows of `all` picked by index, as a transformed matrix. */
-function pick(all: Matrix, idx: number[]): Matrix {
-  const data = new Float64Array(idx.length * all.cols);
-  idx.forEach((r, k) => data.set(all.data.subarray(r * all.cols, (r + 1) * all.cols), k * all.cols));
-  return { rows: idx.length, cols: all.cols, data };
 }
 
 /**
@@ -62,7 +56,7 @@ function withNormalRows(entities: Matrix, X: Matrix, normal: readonly number[]):
   const take = Math.min(normal.length, Math.floor(entities.rows / 4));
   if (take === 0) return entities;
   const picks = Array.from({ length: take }, (_, k) => normal[Math.floor((k * normal.length) / take)]);
-  const extra = pick(X, picks);
+  const extra = pickRows(X, picks);
   const data = new Float64Array((entities.rows + take) * entities.cols);
   data.set(entities.data);
   data.set(extra.data, entities.rows * entities.cols);
@@ -108,7 +102,7 @@ export function trainEntity(
         `at least ${MIN_TRAINING_ROWS} are needed (add log data or widen the training span)`,
     );
   }
-  const lines = pick(X, inSpan);
+  const lines = pickRows(X, inSpan);
   const entities = withNormalRows(
     entityRows(
       inSpan.map((i) => ({ ip: all.ips[i], tsMs: all.ts[i] })),
@@ -123,7 +117,7 @@ export function trainEntity(
   progress(0.8, 'scoring every entry');
   const idsOf = (rows: number[]) => Float64Array.from(rows, (i) => all.ids[i]);
   let scored = toScoreArrays(idsOf(inSpan), fitted);
-  if (outside.length > 0) scored = concatScores(scored, toScoreArrays(idsOf(outside), led.score(pick(X, outside))));
+  if (outside.length > 0) scored = concatScores(scored, toScoreArrays(idsOf(outside), led.score(pickRows(X, outside))));
   const fitMs = performance.now() - t;
   return {
     model: new EntityModel(led, options.windowMs),
