@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, session, shell } from 'electron';
-import { apiDocsUrl, buildMenuTemplate, navigationScript, type DesktopView } from './desktop/menu';
+import { apiDocsUrl, buildMenuTemplate } from './desktop/menu';
 import { notifyAnomalies } from './desktop/notifications';
 import { addPathsAsSources, describeFailures, OpenQueue, pathsFromArgv } from './desktop/openFiles';
 import { fileStore, initialBounds, keepWindowState, parseWindowState, WINDOW_STATE_FILE } from './desktop/windowState';
@@ -10,6 +10,9 @@ import { RENDERER_CSP } from './http/server';
 import { forwardEvents, registerIpc } from './ipc/register';
 import { bundleDir } from './paths';
 import { preparePrivateDataDir } from './store/dataDir';
+import { IPC_EVENT_CHANNEL } from '../shared/channels';
+import type { EngineEvent } from '../shared/events';
+import type { View } from '../shared/views';
 
 /**
  * The Electron shell: one window, the engine in this process, the loopback API beside it, the
@@ -53,11 +56,13 @@ if (!app.requestSingleInstanceLock()) {
     win.focus();
   };
 
-  const showView = (view: DesktopView) => {
+  const showView = (view: View) => {
     showWindow();
     const target = win;
     if (!target) return;
-    const run = () => void target.webContents.executeJavaScript(navigationScript(view)).catch(() => undefined);
+    // Over the event channel the renderer already listens on: its store switches the view.
+    const navigate: EngineEvent = { type: 'navigate', view };
+    const run = () => target.webContents.send(IPC_EVENT_CHANNEL, navigate);
     if (target.webContents.isLoading()) target.webContents.once('did-finish-load', run);
     else run();
   };

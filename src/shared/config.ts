@@ -47,6 +47,25 @@ export const FieldMappingSchema = z
   })
   .partial();
 
+export interface NumberBounds {
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+/** Limits of the numeric settings: the schema enforces them and the Settings form shows them. */
+export const CONFIG_BOUNDS = {
+  retrainEveryHours: { min: 0.25, max: 24 * 30 },
+  retrainAfterEntries: { min: 0, max: 1e9, integer: true },
+  trainingSpanHours: { min: 0.01, max: 24 * 365 },
+  apiPort: { min: 1024, max: 65535, integer: true },
+} as const satisfies Record<string, NumberBounds>;
+
+function bounded(b: NumberBounds) {
+  const n = z.number().min(b.min).max(b.max);
+  return b.integer ? n.int() : n;
+}
+
 /** The analyst's configuration: feature window, detectors, schedule, API. */
 export const AppConfigSchema = z.object({
   windowMs: windowMs.default(300_000),
@@ -62,19 +81,11 @@ export const AppConfigSchema = z.object({
     .refine((m) => new Set(m).size === m.length, 'each model at most once')
     .default(['iforest', 'lof', 'knn']),
   standardize: z.boolean().default(false),
-  retrainEveryHours: z
-    .number()
-    .min(0.25)
-    .max(24 * 30)
-    .default(24),
-  retrainAfterEntries: z.number().int().min(0).default(0),
-  trainingSpanHours: z
-    .number()
-    .gt(0)
-    .max(24 * 365)
-    .default(24),
+  retrainEveryHours: bounded(CONFIG_BOUNDS.retrainEveryHours).default(24),
+  retrainAfterEntries: bounded(CONFIG_BOUNDS.retrainAfterEntries).default(0),
+  trainingSpanHours: bounded(CONFIG_BOUNDS.trainingSpanHours).default(24),
   apiEnabled: z.boolean().default(true),
-  apiPort: z.number().int().min(1024).max(65535).default(8765),
+  apiPort: bounded(CONFIG_BOUNDS.apiPort).default(8765),
   notifications: z.boolean().default(false),
   jsonMapping: FieldMappingSchema.default({}),
 });

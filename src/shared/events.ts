@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnomalyRowSchema } from './schemas/analysis';
+import { ViewSchema } from './views';
 
 /** What the engine tells its listeners (renderer over IPC, scripts over GET /events). */
 export const EngineEventSchema = z.discriminatedUnion('type', [
@@ -36,6 +37,11 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('config-changed'),
+  }),
+  // From the desktop shell only (its View menu and notifications), never on GET /events.
+  z.object({
+    type: z.literal('navigate'),
+    view: ViewSchema,
   }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEventSchema>;

@@ -1,21 +1,10 @@
+import { VIEWS, VIEW_LABELS, type View } from '../../shared/views';
+
 /**
  * The application menu as data. Electron-free: the shell (src/main/index.ts) passes the result to
  * Menu.buildFromTemplate, which takes these objects as they are (they are a subset of Electron's
  * MenuItemConstructorOptions), so the template can be unit-tested without Electron.
  */
-
-/** The renderer's views in sidebar order (src/renderer/src/store/appStore.ts VIEWS; a test keeps them equal). */
-export const DESKTOP_VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings'] as const;
-export type DesktopView = (typeof DESKTOP_VIEWS)[number];
-
-export const VIEW_LABELS: Record<DesktopView, string> = {
-  incidents: 'Incidents',
-  overview: 'Overview',
-  anomalies: 'Anomalies',
-  sources: 'Sources',
-  models: 'Models',
-  settings: 'Settings',
-};
 
 /** The roles this menu uses: each is one of Electron's MenuItem roles. */
 export type MenuRole =
@@ -61,7 +50,7 @@ export interface MenuItemSpec {
 export interface MenuActions {
   addFile(): void;
   addFolder(): void;
-  showView(view: DesktopView): void;
+  showView(view: View): void;
   openApiDocs(): void;
   openDataFolder(): void;
 }
@@ -127,7 +116,7 @@ export function buildMenuTemplate({ platform, appName, actions, apiDocsAvailable
   const view: MenuItemSpec = {
     label: '&View',
     submenu: [
-      ...DESKTOP_VIEWS.map((v, i): MenuItemSpec => ({
+      ...VIEWS.map((v, i): MenuItemSpec => ({
         id: `view-${v}`,
         label: VIEW_LABELS[v],
         accelerator: `CmdOrCtrl+${i + 1}`,
@@ -170,16 +159,6 @@ export function buildMenuTemplate({ platform, appName, actions, apiDocsAvailable
 /** Where Help › API docs points: the loopback API's interactive docs (they need no token). */
 export function apiDocsUrl(port: number): string {
   return `http://127.0.0.1:${port}/docs`;
-}
-
-/**
- * Script run in the renderer to switch views. It presses the renderer's own Alt+N shortcut, so
- * the view changes through its store exactly as from the keyboard (the renderer does not follow
- * later changes of location.hash, and the preload exposes no navigation channel).
- */
-export function navigationScript(view: DesktopView): string {
-  const n = DESKTOP_VIEWS.indexOf(view) + 1;
-  return `window.dispatchEvent(new KeyboardEvent('keydown', { key: '${n}', altKey: true, bubbles: true })); undefined;`;
 }
 
 /** Every item of a template, depth first (tests and lookups by id). */

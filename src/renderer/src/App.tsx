@@ -6,20 +6,12 @@ import { ModelsView } from './views/ModelsView';
 import { OverviewView } from './views/OverviewView';
 import { SettingsView } from './views/SettingsView';
 import { SourcesView } from './views/SourcesView';
-import { errorText, useApp, VIEWS, type View } from './store/appStore';
+import { VIEW_LABELS, VIEWS, type View } from '../../shared/views';
+import { errorText, useApp } from './store/appStore';
 import { routeEvent } from './store/events';
 import { incidentEvent } from './store/incidentsStore';
 import { usePrefs } from './store/prefsStore';
 import { useSources } from './store/sourcesStore';
-
-const LABELS: Record<View, string> = {
-  incidents: 'Incidents',
-  overview: 'Overview',
-  anomalies: 'Anomalies',
-  sources: 'Sources',
-  models: 'Models',
-  settings: 'Settings',
-};
 
 const PAGES: Record<View, () => React.JSX.Element> = {
   incidents: IncidentsView,
@@ -47,7 +39,7 @@ function Sidebar() {
           onClick={() => go(v)}
           title={`Alt+${i + 1}`}
         >
-          {LABELS[v]}
+          {VIEW_LABELS[v]}
         </button>
       ))}
       <div className="sidebar-foot">
@@ -156,7 +148,7 @@ export function App() {
       <Sidebar />
       <main>
         <header>
-          <h2>{LABELS[view]}</h2>
+          <h2>{VIEW_LABELS[view]}</h2>
         </header>
         <Page />
       </main>

@@ -1,30 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  apiDocsUrl,
-  buildMenuTemplate,
-  DESKTOP_VIEWS,
-  flattenMenu,
-  navigationScript,
-  type DesktopView,
-  type MenuActions,
-} from '../../../src/main/desktop/menu';
-import { ROOT } from '../../helpers/serveProcess';
-
-/** The renderer's VIEWS, read from its source (the renderer is a separate TypeScript project). */
-function rendererViews(): string[] {
-  const text = readFileSync(join(ROOT, 'src/renderer/src/store/appStore.ts'), 'utf8');
-  const m = /export const VIEWS = \[([^\]]*)\]/.exec(text);
-  if (!m) throw new Error('VIEWS not found in the renderer store');
-  return [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]);
-}
+import { apiDocsUrl, buildMenuTemplate, flattenMenu, type MenuActions } from '../../../src/main/desktop/menu';
+import { VIEWS, type View } from '../../../src/shared/views';
 
 function actions() {
   return {
     addFile: vi.fn<() => void>(),
     addFolder: vi.fn<() => void>(),
-    showView: vi.fn<(view: DesktopView) => void>(),
+    showView: vi.fn<(view: View) => void>(),
     openApiDocs: vi.fn<() => void>(),
     openDataFolder: vi.fn<() => void>(),
   } satisfies MenuActions;
@@ -87,7 +69,7 @@ describe('application menu', () => {
       ['Settings', 'CmdOrCtrl+6'],
     ]);
     views.forEach((i) => i.click!());
-    expect(a.showView.mock.calls.map((c) => c[0])).toEqual([...DESKTOP_VIEWS]);
+    expect(a.showView.mock.calls.map((c) => c[0])).toEqual([...VIEWS]);
     const roles = view.map((i) => i.role).filter(Boolean);
     expect(roles).toEqual(
       expect.arrayContaining([
@@ -100,10 +82,6 @@ describe('application menu', () => {
         'togglefullscreen',
       ]),
     );
-  });
-
-  it('the views are the renderer’s, in its order (its Alt+N shortcuts are what the menu presses)', () => {
-    expect([...DESKTOP_VIEWS]).toEqual(rendererViews());
   });
 
   it('no two items share a shortcut', () => {
@@ -123,19 +101,5 @@ describe('application menu', () => {
     expect(a.openApiDocs).toHaveBeenCalledOnce();
     expect(flattenMenu(build('linux', a, false)).find((i) => i.id === 'api-docs')!.enabled).toBe(false);
     expect(apiDocsUrl(8765)).toBe('http://127.0.0.1:8765/docs');
-  });
-
-  it('navigates by pressing the renderer’s Alt+N in the page', () => {
-    const seen: Array<{ key: string; altKey: boolean }> = [];
-    class FakeKeyboardEvent {
-      constructor(
-        readonly type: string,
-        readonly init: { key: string; altKey: boolean },
-      ) {}
-    }
-    const fakeWindow = { dispatchEvent: (e: FakeKeyboardEvent) => seen.push(e.init) };
-    const run = new Function('window', 'KeyboardEvent', navigationScript('models'));
-    run(fakeWindow, FakeKeyboardEvent);
-    expect(seen).toEqual([expect.objectContaining({ key: '5', altKey: true })]);
   });
 });

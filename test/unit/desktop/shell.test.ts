@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/main/engine';
-import { navigationScript } from '../../../src/main/desktop/menu';
+import { IPC_EVENT_CHANNEL } from '../../../src/shared/channels';
 import type { MenuItemSpec } from '../../../src/main/desktop/menu';
 import { flattenMenu } from '../../../src/main/desktop/menu';
 import { WINDOW_STATE_FILE } from '../../../src/main/desktop/windowState';
@@ -226,7 +226,7 @@ describe('the Electron shell, with Electron faked', () => {
   it('View › Models navigates the renderer; Help › API Docs opens the loopback docs', () => {
     const win = BrowserWindow.all[0];
     menuItems().find((i) => i.id === 'view-models')!.click!();
-    expect(win.webContents.executeJavaScript).toHaveBeenLastCalledWith(navigationScript('models'));
+    expect(win.webContents.send).toHaveBeenLastCalledWith(IPC_EVENT_CHANNEL, { type: 'navigate', view: 'models' });
     menuItems().find((i) => i.id === 'api-docs')!.click!();
     expect(shell.openExternal).toHaveBeenLastCalledWith(`http://127.0.0.1:${port}/docs`);
   });
@@ -251,7 +251,10 @@ describe('the Electron shell, with Electron faked', () => {
     await waitFor(() => Notification.shown.length === 1, 'the notification', 5_000);
     expect(Notification.shown[0].options).toEqual({ title: '1 new anomaly', body: '203.0.113.9 GET /admin → 500' });
     Notification.shown[0].onClick!();
-    expect(BrowserWindow.all[0].webContents.executeJavaScript).toHaveBeenLastCalledWith(navigationScript('anomalies'));
+    expect(BrowserWindow.all[0].webContents.send).toHaveBeenLastCalledWith(IPC_EVENT_CHANNEL, {
+      type: 'navigate',
+      view: 'anomalies',
+    });
   });
 
   it('saves the window state when the window closes', () => {

@@ -1,10 +1,7 @@
 import { create } from 'zustand';
 import type { Api } from '../../../shared/api';
+import { VIEWS, type View } from '../../../shared/views';
 import type { Transport } from '../api/transport';
-
-/** Sidebar order; Alt+1..6 follow it, and src/main/desktop/menu.ts lists the same views (a unit test compares). */
-export const VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings'] as const;
-export type View = (typeof VIEWS)[number];
 
 export interface NoticeAction {
   label: string;

@@ -37,6 +37,9 @@ export function routeEvent(e: EngineEvent): void {
       useAnomalies.getState().markStale();
       useOverview.getState().touch();
       break;
+    case 'navigate':
+      useApp.getState().go(e.view);
+      break;
     case 'config-changed':
       void useSettings.getState().refreshConfig();
       break;

@@ -1,17 +1,17 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { AppConfig } from '../../../shared/config';
-import { fmtInt } from '../components/format';
+import { CONFIG_BOUNDS, type AppConfig, type NumberBounds } from '../../../shared/config';
+import { fmtNum } from '../components/format';
 import { SuppressionsPanel } from '../components/SuppressionsPanel';
 import { WindowSettings } from '../components/WindowSettings';
 import { useApp } from '../store/appStore';
 import { THEMES, usePrefs, type ThemeChoice } from '../store/prefsStore';
 import { useSettings } from '../store/settingsStore';
 
-const numberError = (text: string, min: number, max: number, integer = false): string | null => {
+const numberError = (text: string, { min, max, integer }: NumberBounds): string | null => {
   const x = Number(text);
   if (!text.trim() || !Number.isFinite(x)) return 'Enter a number';
   if (integer && !Number.isInteger(x)) return 'Enter a whole number';
-  if (x < min || x > max) return `Between ${fmtInt(min)} and ${fmtInt(max)}`;
+  if (x < min || x > max) return `Between ${fmtNum(min)} and ${fmtNum(max)}`;
   return null;
 };
 
@@ -53,9 +53,9 @@ function ScheduleSettings({ config }: { config: AppConfig }) {
   const [after, setAfter] = useState(String(config.retrainAfterEntries));
   const [span, setSpan] = useState(String(config.trainingSpanHours));
   const errors = {
-    every: numberError(every, 0.25, 720),
-    after: numberError(after, 0, 1e9, true),
-    span: numberError(span, 0.01, 8760),
+    every: numberError(every, CONFIG_BOUNDS.retrainEveryHours),
+    after: numberError(after, CONFIG_BOUNDS.retrainAfterEntries),
+    span: numberError(span, CONFIG_BOUNDS.trainingSpanHours),
   };
   const valid = !errors.every && !errors.after && !errors.span;
   const changed =
@@ -140,7 +140,7 @@ function ApiSettings({ config }: { config: AppConfig }) {
   const [enabled, setEnabled] = useState(config.apiEnabled);
   const [port, setPort] = useState(String(config.apiPort));
   const [confirm, setConfirm] = useState(false);
-  const portError = numberError(port, 1024, 65535, true);
+  const portError = numberError(port, CONFIG_BOUNDS.apiPort);
   const changed = enabled !== config.apiEnabled || Number(port) !== config.apiPort;
   const submit = (e: FormEvent) => {
     e.preventDefault();
