@@ -51,9 +51,37 @@ describe('the API token travels in the Authorization header only', () => {
       const res = await request(s.port, 'GET', '/config', { headers: { Authorization: `${scheme} ${s.token()}` } });
       expect(res.status, scheme).toBe(200);
     }
-    for (const header of [`Bearer${s.token()}`, `Bearerx ${s.token()}`, `Basic ${s.token()}`, s.token()]) {
+    const t = s.token();
+    const refused = [
+      `Bearer${t}`,
+      `Bearerx ${t}`,
+      `Basic ${t}`,
+      t,
+      // The scheme must start the header, and the token must be all of the rest.
+      `Basic bearer ${t}`,
+      `X-Bearer ${t}`,
+      `Bearer ${t} ${t}`,
+      // Only the whole token: not a prefix of it, not it with more after.
+      `Bearer ${t.slice(0, -1)}`,
+      `Bearer ${t.slice(0, 16)}`,
+      `Bearer ${t}x`,
+    ];
+    for (const header of refused) {
       const res = await request(s.port, 'GET', '/config', { headers: { Authorization: header } });
       expect(res.status, header).toBe(401);
+    }
+  });
+
+  it('the pages that need no token are readable only: any other method on them needs the token', async () => {
+    for (const [method, path] of [
+      ['POST', '/health'],
+      ['PUT', '/'],
+      ['DELETE', '/openapi.json'],
+      ['POST', '/docs'],
+      ['POST', '/assets/x.js'],
+    ]) {
+      const res = await request(s.port, method, path, { headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect(res.status, `${method} ${path}`).toBe(401);
     }
   });
 
