@@ -2,28 +2,19 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
-import { ApiError, operations, type ApiHandlers, type Input, type OperationName, type Output } from '../shared/api';
-import { describeZodError } from './http/validation';
-import { AppConfigSchema, type AppConfig, type ConfigPatch, type LogFormatChoice } from '../shared/config';
-import { APP_VERSION } from '../shared/version';
+import type { ApiHandlers, Input, OperationName, Output } from '../shared/api';
+import type { LogFormatChoice } from '../shared/config';
+import { apiHandlers, ConfigChanges, dispatch, type Services } from './api';
 import { FeaturePipeline, type FeatureRange } from './analysis/featurePipeline';
 import { DetectService } from './detect/detectService';
 import { EventBus } from './events';
-import { previewWindow } from './features';
 import type { ObservedEntry } from './features/catalogueLive';
-import { catalogueFeaturesOf, explanationItems } from './features/explanation';
 import { FeedbackStore } from './feedback/feedbackStore';
 import { IncidentStore } from './incidents/incidentStore';
-import { incidentReport } from './incidents/report';
-import { modelDiff, snapshotVersion } from './incidents/modelDiff';
+import { snapshotVersion } from './incidents/modelDiff';
 import { IngestService } from './ingest/ingestService';
-import { generateSampleSource } from './ingest/sample/sampleJob';
 import { createLogger, type Logger } from './logger';
 import { ModelService } from './models/modelService';
-import { listAnomalies } from './queries/anomalies';
-import { logDetail } from './queries/logDetail';
-import { overviewCounts, timeline } from './queries/overview';
-import { getSource, listSources, sourceErrors } from './queries/sources';
 import { Scheduler } from './scheduler/scheduler';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
@@ -47,10 +38,11 @@ export interface EngineOptions {
 const OBSERVE_MAX_ROWS = 50_000;
 
 /**
- * The composition root: owns the store and every service, and implements the Api
- * contract. Free of Electron so the desktop shell, `npm run serve` and tests share it.
+ * The composition root: opens the store, builds every service and wires them together; the
+ * operations themselves live in src/main/api/, one module per domain. Free of Electron so the
+ * desktop shell, `npm run serve` and tests share it.
  */
-export class Engine {
+export class Engine implements Services {
   readonly db: Db;
   readonly dbPath: string;
   readonly events = new EventBus();
@@ -68,9 +60,9 @@ export class Engine {
   readonly feedback: FeedbackStore;
   readonly api: ApiHandlers;
   private readonly checkpointer: Checkpointer;
+  private readonly configChanges: ConfigChanges;
   /** Set by whoever runs the HTTP server, for the Settings view. */
   httpPort: number | null = null;
-  private applying: Promise<void> = Promise.resolve();
   private readonly tokenListeners = new Set<() => void>();
   /** Rows of one id range that came from files (the live window's input); prepared once. */
   private fileRows: Statement | null = null;
@@ -135,7 +127,11 @@ export class Engine {
       run: (reason) => this.models.train(reason),
     });
     this.features.onFeatures((r) => this.afterFeatures(r));
-    this.api = this.handlers();
+    this.configChanges = new ConfigChanges(this);
+    this.api = apiHandlers(this, this.configChanges, {
+      httpPort: () => this.httpPort,
+      tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
+    });
   }
 
   /** Opens the store, loads the live model and resumes every source from its stored offset. */
@@ -155,7 +151,7 @@ export class Engine {
   async close(): Promise<void> {
     this.scheduler.stop();
     await this.ingest.close();
-    await this.applying.catch(() => undefined);
+    await this.configChanges.idle();
     await this.features.schedule().catch(() => undefined);
     await this.models.close();
     await this.checkpointer.stop();
@@ -164,9 +160,7 @@ export class Engine {
 
   /** Validates raw input with the contract's schema, then runs the operation (IPC and tests). */
   async call<K extends OperationName>(name: K, input: Input<K>): Promise<Output<K>> {
-    const parsed = operations[name].input.safeParse(input ?? {});
-    if (!parsed.success) throw new ApiError(400, describeZodError(parsed.error));
-    return (this.api[name] as (i: unknown) => Promise<Output<K>>)(parsed.data);
+    return dispatch(this.api, name, input);
   }
 
   /**
@@ -195,184 +189,5 @@ export class Engine {
        WHERE l.id BETWEEN ? AND ? AND s.kind != 'api' ORDER BY l.id`,
     );
     this.detector.observe(this.fileRows.all(firstId, lastId) as ObservedEntry[]);
-  }
-
-  private tokenInfo() {
-    return { token: this.tokens.get(), port: this.httpPort, dataDir: this.dataDir };
-  }
-
-  /** Saves a configuration change; a new window recomputes every feature and then retrains. */
-  private applyConfig(
-    patch: Omit<ConfigPatch, 'window' | 'windowMs'> & { window?: number; windowMs?: number },
-  ): AppConfig {
-    const { window, ...rest } = patch;
-    const before = this.config.get();
-    const next = AppConfigSchema.parse({ ...before, ...rest, ...(window !== undefined ? { windowMs: window } : {}) });
-    const saved = this.config.set(next);
-    this.events.emit({ type: 'config-changed' });
-    if (saved.retrainEveryHours !== before.retrainEveryHours) this.scheduler.reschedule();
-    if (saved.windowMs !== before.windowMs) {
-      this.applying = this.applying.then(() => this.recomputeAndRetrain());
-    } else if (saved.featureSet !== before.featureSet) {
-      this.applying = this.applying.then(() => this.retrainForFeatureSet());
-    }
-    return saved;
-  }
-
-  private async recomputeAndRetrain(): Promise<void> {
-    try {
-      this.detector.resetWindow();
-      await this.features.recomputeAll();
-      if (this.models.liveVersion !== null || this.db.prepare('SELECT 1 FROM logs LIMIT 1').get()) {
-        await this.models.trainWhenIdle('window changed');
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'applying the new window failed');
-    }
-  }
-
-  /** Another feature set: the models are retrained on it (the `original` features are always kept current). */
-  private async retrainForFeatureSet(): Promise<void> {
-    try {
-      this.detector.resetWindow();
-      if (this.models.liveVersion !== null || this.db.prepare('SELECT 1 FROM logs LIMIT 1').get()) {
-        await this.models.trainWhenIdle('feature set changed');
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'retraining on the new feature set failed');
-    }
-  }
-
-  private handlers(): ApiHandlers {
-    const requireLog = (id: number) => {
-      if (!this.db.prepare('SELECT 1 FROM logs WHERE id = ?').get(id))
-        throw new ApiError(404, `log entry ${id} does not exist`);
-    };
-    const requireSource = (id: number) => {
-      const s = getSource(this.db, id);
-      if (!s) throw new ApiError(404, `source ${id} does not exist`);
-      return s;
-    };
-    const modelsText = () =>
-      `[${this.config
-        .get()
-        .models.map((m) => `'${m}'`)
-        .join(', ')}]`;
-    return {
-      health: async () => ({ status: 'ok', version: APP_VERSION }),
-      getConfig: async () => this.config.get(),
-      putConfig: async (patch) => this.applyConfig(patch),
-      previewWindow: async ({ window }) => {
-        const p = previewWindow(this.db, window, { sampleLimit: 1_000_000 });
-        return { windowMs: p.windowMs, rows: p.rows, proposed: p.proposed, current: p.current };
-      },
-      listSources: async () => listSources(this.db),
-      addSource: async (input) => this.ingest.addPath(input),
-      removeSource: async ({ id }) => {
-        requireSource(id);
-        const removed = await this.ingest.remove(id);
-        // Entries of other sources may have counted the removed ones in their windows.
-        if (removed) {
-          this.detector.resetWindow();
-          void this.models.forgetRemoved();
-          void this.features.recomputeAll().catch(() => undefined);
-        }
-        return { removed };
-      },
-      pauseSource: async ({ id }) => (requireSource(id), await this.ingest.pause(id), requireSource(id)),
-      resumeSource: async ({ id }) => (requireSource(id), await this.ingest.resume(id), requireSource(id)),
-      sourceErrors: async ({ id, limit }) => (requireSource(id), sourceErrors(this.db, id, limit)),
-      generateSample: async (opts) => {
-        const r = await generateSampleSource(this.ingest, this.db, this.dataDir, opts);
-        await this.features.schedule();
-        return {
-          message: `${r.rows} rows of sample data saved to the 'logs' table in ${this.dbPath}`,
-          rows: r.rows,
-          anomalies: r.anomalies,
-          source_id: r.sourceId,
-          path: r.path,
-        };
-      },
-      generateFeatures: async () => {
-        await this.features.recomputeAll();
-        return { status: 'success', message: 'Feature generation task completed successfully.' };
-      },
-      trainModels: async () => {
-        await this.models.train('requested');
-        this.scheduler.noteTrained();
-        return { status: 'success', message: `Model training initiated for: ${modelsText()}` };
-      },
-      reloadModels: async () => {
-        await this.models.reload();
-        return { status: 'success', message: 'Models reloaded successfully.' };
-      },
-      detect: async (input) => this.detector.detect(input),
-      detectBatch: async (input) => this.detector.detectBatch(input),
-      listAnomalies: async (q) => listAnomalies(this.db, q),
-      getLog: async ({ id }) => {
-        const detail = logDetail(this.db, id, (v) => this.models.registry.thresholds(v), this.config.get().windowMs);
-        if (!detail) throw new ApiError(404, `log entry ${id} does not exist`);
-        if (this.models.liveFeatureSet === 'entity') {
-          const windowMs = this.config.get().windowMs;
-          const raw = catalogueFeaturesOf(this.db, windowMs, id);
-          const explained = raw && (await this.models.explain(Array.from(raw)));
-          if (raw && explained) {
-            const { features, featuresHigher } = explained.result;
-            detail.explanation = explanationItems(raw, features, featuresHigher ?? [], windowMs);
-          }
-        } else if (detail.features) {
-          const f = detail.features;
-          const explained = await this.models.explain([f.request_count, f.client_error_count, f.server_error_count]);
-          if (explained) {
-            const [a, b, c] = explained.result.features;
-            detail.featurePercentiles = { request_count: a, client_error_count: b, server_error_count: c };
-          }
-        }
-        return detail;
-      },
-      listModels: async () => ({
-        live: this.models.liveVersion,
-        training: this.models.isTraining,
-        nextRunAt: this.scheduler.nextRunAt,
-        versions: this.models.registry.list(this.models.liveVersion),
-      }),
-      overview: async () => ({
-        ...overviewCounts(this.db),
-        liveModel: this.models.liveVersion,
-        nextRunAt: this.scheduler.nextRunAt,
-      }),
-      timeline: async (q) => timeline(this.db, q),
-      listIncidents: async (q) => this.incidents.list(q),
-      incidentReport: async ({ id }) => {
-        const detail = this.incidents.detail(id);
-        const flagged = this.incidents.flaggedIds(id);
-        if (!detail || !flagged)
-          throw new ApiError(404, `incident ${id} does not exist (incidents change as entries are scored)`);
-        return incidentReport(this.db, detail, flagged);
-      },
-      modelDiff: async ({ from, to }) => modelDiff(this.db, from, to),
-      giveFeedback: async (f) => {
-        const ids = f.entry !== undefined ? (requireLog(f.entry), [f.entry]) : this.incidents.flaggedIds(f.incident!);
-        if (!ids)
-          throw new ApiError(404, `incident ${f.incident} does not exist (incidents change as entries are scored)`);
-        return this.feedback.record(f, ids, f.entry !== undefined ? `entry ${f.entry}` : `incident ${f.incident}`);
-      },
-      listSuppressions: async () => ({ suppressions: this.feedback.listSuppressions() }),
-      addSuppression: async (rule) => this.feedback.addSuppression(rule),
-      updateSuppression: async ({ id, ...patch }) => this.feedback.updateSuppression(id, patch),
-      removeSuppression: async ({ id }) => (this.feedback.removeSuppression(id), { removed: true as const }),
-      getIncident: async ({ id }) => {
-        const incident = this.incidents.detail(id);
-        if (!incident)
-          throw new ApiError(404, `incident ${id} does not exist (incidents change as entries are scored)`);
-        return incident;
-      },
-      getToken: async () => this.tokenInfo(),
-      regenerateToken: async () => {
-        this.tokens.regenerate();
-        for (const listener of this.tokenListeners) listener();
-        return this.tokenInfo();
-      },
-    };
   }
 }

@@ -7,7 +7,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { ApiError, OPERATION_NAMES, TOKEN_META, operations } from '../../shared/api';
 import type { Engine } from '../engine';
 import { SERVER_TIMEOUTS, capConnections } from './connections';
-import { FAST_INPUT } from './fastInput';
+import { FAST_INPUT } from '../api/fastInput';
 import { TokenHandover, clearedHandoverCookie, handoverCookie, handoverCookieName, readCookie } from './handover';
 import { parseJsonBody } from './jsonBody';
 import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../ingest/dbWrite';
@@ -15,7 +15,7 @@ import { buildOpenApi } from './openapi';
 import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';
 import { registerStreamRoutes } from './streamRoutes';
-import { describeZodError } from './validation';
+import { describeZodError } from '../api/validation';
 import { fastApiDetail, isOriginalPath, ORIGINAL_OPERATIONS, withDetail } from './fastapiErrors';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;

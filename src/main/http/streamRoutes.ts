@@ -5,7 +5,7 @@ import { ApiError } from '../../shared/api';
 import { ExportQuerySchema, IngestQuerySchema } from '../../shared/schemas/sources';
 import type { Engine } from '../engine';
 import { exportFeaturesCsv } from '../features';
-import { describeZodError } from './validation';
+import { describeZodError } from '../api/validation';
 
 /**
  * Routes whose bodies are streams rather than JSON: POST /ingest reads the request as it

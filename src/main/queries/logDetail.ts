@@ -109,3 +109,7 @@ export function logDetail(
     neighbours,
   };
 }
+
+export function logExists(db: Db, id: number): boolean {
+  return db.prepare('SELECT 1 FROM logs WHERE id = ?').get(id) !== undefined;
+}

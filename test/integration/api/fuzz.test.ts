@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAST_INPUT } from '../../../src/main/http/fastInput';
+import { FAST_INPUT } from '../../../src/main/api/fastInput';
 import { operations } from '../../../src/shared/api';
 import { DetectResponseSchema } from '../../../src/shared/schemas/original';
 import { startTestServer, type TestServer } from '../../helpers/http';

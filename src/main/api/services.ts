@@ -1,0 +1,30 @@
+import type { FeaturePipeline } from '../analysis/featurePipeline';
+import type { DetectService } from '../detect/detectService';
+import type { EventBus } from '../events';
+import type { FeedbackStore } from '../feedback/feedbackStore';
+import type { IncidentStore } from '../incidents/incidentStore';
+import type { IngestService } from '../ingest/ingestService';
+import type { Logger } from '../logger';
+import type { ModelService } from '../models/modelService';
+import type { Scheduler } from '../scheduler/scheduler';
+import type { TokenStore } from '../security/token';
+import type { ConfigStore } from '../settings/configStore';
+import type { Db } from '../store/db';
+
+/** What the operations work with: the engine's store and services (the engine builds them). */
+export interface Services {
+  readonly db: Db;
+  readonly dbPath: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly events: EventBus;
+  readonly config: ConfigStore;
+  readonly tokens: TokenStore;
+  readonly ingest: IngestService;
+  readonly features: FeaturePipeline;
+  readonly models: ModelService;
+  readonly detector: DetectService;
+  readonly scheduler: Scheduler;
+  readonly incidents: IncidentStore;
+  readonly feedback: FeedbackStore;
+}
