@@ -1,5 +1,6 @@
 import type { Transaction } from 'better-sqlite3';
 import type { z } from 'zod';
+import { ApiError } from '../../shared/api';
 import type { ModelName } from '../../shared/config';
 import type {
   DetectBatchRequestSchema,
@@ -154,7 +155,8 @@ export class DetectService {
   }
 
   async detect(input: DetectInput): Promise<DetectResponse> {
-    const run = await this.run([input]);
+    // The original answered 500 here before any model, and its own test asserts that status.
+    const run = await this.run([input], 500);
     const { scored } = run;
     const entry = run.entries[0];
     const e = entry.entry;
@@ -208,9 +210,15 @@ export class DetectService {
     return { status: 'success' as const, model_version: version, results };
   }
 
-  private async run(input: DetectInput[]): Promise<RunResult> {
+  /** `noModel`: the status of the refusal when no model is live (503 unless the route keeps the original's). */
+  private async run(input: DetectInput[], noModel: 500 | 503 = 503): Promise<RunResult> {
     const { models, gate } = this.deps;
-    if (models.liveVersion === null) await models.scoreFeatures(new Float64Array(0), 0); // throws the 503
+    if (models.liveVersion === null) {
+      // Refused before anything is stored, as the original did.
+      await models.scoreFeatures(new Float64Array(0), 0).catch((err: unknown) => {
+        throw err instanceof ApiError ? new ApiError(noModel, err.message) : err;
+      });
+    }
     const n = input.length;
     const entries = new Array<Detected>(n);
     for (let i = 0; i < n; i++) {

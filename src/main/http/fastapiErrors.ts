@@ -4,8 +4,9 @@ import type { OperationName } from '../../shared/api';
 /**
  * The original service was a FastAPI app, and scripts written for it read its error shapes:
  * `{"detail": "..."}` for errors and, for an invalid body, HTTP 422 with
- * `{"detail": [{"loc": ["body", field, ...], "msg": "...", "type": "..."}]}`. Its routes answer
- * that way here too, beside our own `error` and `message`.
+ * `{"detail": [{"loc": ["body", field, ...], "msg": "...", "type": "..."}]}`. Every error answer
+ * carries `detail` here (beside our own `error` and `message`); the 422 list is the original
+ * routes' own.
  */
 export const ORIGINAL_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'generateSample',
@@ -15,37 +16,67 @@ export const ORIGINAL_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'detect',
 ]);
 
-/** Paths under the original's routes (its own, and detect_batch beside them): their errors carry `detail`. */
-const ORIGINAL_PATH = /^\/(outlier|model|data)\/|^\/features\/generate_features(\/|$|\?)/;
-
-export function isOriginalPath(url: string): boolean {
-  return ORIGINAL_PATH.test(url);
-}
-
 export interface FastApiIssue {
   loc: Array<string | number>;
   msg: string;
   type: string;
 }
 
+/** The value at `path` in the body as sent (undefined when absent). */
+function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = body;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || typeof key === 'symbol' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+/** Pydantic's names of the types zod names (`int` is zod's own for `.int()`). */
+const PYDANTIC_TYPE: Record<string, string> = {
+  number: 'int',
+  int: 'int',
+  boolean: 'bool',
+  object: 'dict',
+  array: 'list',
+};
+
 /** Pydantic's error type names for the zod issues they correspond to. */
-function typeOf(issue: z.ZodError['issues'][number]): string {
+function typeOf(issue: z.ZodError['issues'][number], body: unknown): string {
   if (issue.code === 'unrecognized_keys') return 'extra_forbidden';
-  if (issue.code === 'invalid_type')
-    return /received undefined/.test(issue.message) ? 'missing' : `${issue.expected}_type`;
+  const value = valueAt(body, issue.path);
+  // Absent, whatever the schema (a union such as the timestamp's reports `invalid_union`).
+  if (value === undefined) return 'missing';
+  if (issue.code === 'invalid_type') {
+    const name = PYDANTIC_TYPE[issue.expected] ?? issue.expected;
+    // Pydantic's lax mode parses text first (so "abc" is int_parsing) and refuses 404.5 by name.
+    if (name === 'int' && typeof value === 'number') return 'int_from_float';
+    return typeof value === 'string' && (name === 'int' || name === 'bool') ? `${name}_parsing` : `${name}_type`;
+  }
   if (issue.code === 'too_small') return 'greater_than_equal';
   if (issue.code === 'too_big') return 'less_than_equal';
   return 'value_error';
 }
 
-/** FastAPI's validation `detail` list for a body that failed the contract's schema. */
-export function fastApiDetail(err: z.ZodError): FastApiIssue[] {
+const MISSING_BODY: FastApiIssue[] = [{ loc: ['body'], msg: 'Field required', type: 'missing' }];
+
+/**
+ * FastAPI's validation `detail` list for a body (as sent; undefined when there was none) that
+ * failed the contract's schema. No body where one is required is one issue at `["body"]`, as
+ * FastAPI reported it.
+ */
+export function fastApiDetail(err: z.ZodError, body: unknown): FastApiIssue[] {
+  if (body === undefined) return MISSING_BODY;
   return err.issues.flatMap((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
     if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({ loc: ['body', ...path, k], msg: 'Extra inputs are not permitted', type: typeOf(i) }));
-    const msg = typeOf(i) === 'missing' ? 'Field required' : i.message;
-    return [{ loc: ['body', ...path], msg, type: typeOf(i) }];
+      return i.keys.map((k) => ({
+        loc: ['body', ...path, k],
+        msg: 'Extra inputs are not permitted',
+        type: typeOf(i, body),
+      }));
+    const type = typeOf(i, body);
+    return [{ loc: ['body', ...path], msg: type === 'missing' ? 'Field required' : i.message, type }];
   });
 }
 

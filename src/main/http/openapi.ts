@@ -1,20 +1,71 @@
 import { z } from 'zod';
-import { operations } from '../../shared/api';
+import { OPERATION_NAMES, operations, type OperationName } from '../../shared/api';
 import { ExportQuerySchema, IngestQuerySchema, IngestResultSchema } from '../../shared/schemas/sources';
 import { APP_NAME, APP_VERSION } from '../../shared/version';
+import { ORIGINAL_OPERATIONS } from './fastapiErrors';
 
-/** Every refusal has this shape; the message says what is wrong (naming the field for bad input). */
+/**
+ * Every refusal has this shape; the message says what is wrong (naming the field for bad input),
+ * and `detail` repeats it under the name FastAPI gave it, for the original's scripts.
+ */
 const ERROR = {
   content: {
     'application/json': {
       schema: {
         type: 'object',
-        properties: { error: { type: 'string' }, message: { type: 'string' } },
-        required: ['error', 'message'],
+        properties: {
+          error: { type: 'string' },
+          message: { type: 'string' },
+          detail: { type: 'string', description: 'The message (FastAPI named it `detail`)' },
+        },
+        required: ['error', 'message', 'detail'],
       },
     },
   },
 };
+
+/** The original's routes answer an invalid body as FastAPI did: 422, its validation list in `detail`. */
+const VALIDATION = {
+  description:
+    "Invalid body, as FastAPI answered it: `detail` lists each issue (`loc` starts with 'body'; " +
+    '`type` the nearest pydantic name: missing, extra_forbidden, string_type, int_parsing, …)',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: { type: 'string' },
+          message: { type: 'string' },
+          detail: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
+                msg: { type: 'string' },
+                type: { type: 'string' },
+              },
+              required: ['loc', 'msg', 'type'],
+            },
+          },
+        },
+        required: ['error', 'message', 'detail'],
+      },
+    },
+  },
+};
+
+/** A detection before any model: the status each route answers. */
+function noModelResponses(name: OperationName): Record<string, unknown> {
+  const noModel = 'No model is trained yet ("No models are loaded…"): train first';
+  if (name === 'detect')
+    return {
+      '500': { description: `${noModel}; 500 as the original answered`, ...ERROR },
+      '503': { description: 'The database is locked by another program; try again', ...ERROR },
+    };
+  if (name === 'detectBatch' || name === 'reloadModels') return { '503': { description: noModel, ...ERROR } };
+  return {};
+}
 
 /** Query parameters described by a zod object schema, except the ones already in the path. */
 function queryParameters(schema: z.ZodType, except: string[] = []) {
@@ -28,7 +79,8 @@ function queryParameters(schema: z.ZodType, except: string[] = []) {
 /** OpenAPI 3.1 document generated from the shared operation table. */
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [name, spec] of Object.entries(operations)) {
+  for (const name of OPERATION_NAMES) {
+    const spec = operations[name];
     const path = spec.path.replace(/:(\w+)/g, '{$1}');
     const input = z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' });
     const output = z.toJSONSchema(spec.output, { io: 'output', unrepresentable: 'any' });
@@ -52,7 +104,12 @@ export function buildOpenApi(): Record<string, unknown> {
       ...(hasBody ? { requestBody: { content: { 'application/json': { schema: input } } } } : {}),
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: output } } },
-        '400': { description: 'Invalid input; the message names the field', ...ERROR },
+        ...(ORIGINAL_OPERATIONS.has(name)
+          ? {
+              '400': { description: 'Body not valid JSON, or a forbidden key (__proto__, constructor)', ...ERROR },
+              '422': VALIDATION,
+            }
+          : { '400': { description: 'Invalid input; the message names the field', ...ERROR } }),
         ...(name === 'health' ? {} : { '401': { description: 'Missing or wrong bearer token', ...ERROR } }),
         '403': { description: 'Host or Origin is not this loopback server', ...ERROR },
         ...(hasBody
@@ -64,9 +121,7 @@ export function buildOpenApi(): Record<string, unknown> {
               '415': { description: 'Body not sent as application/json', ...ERROR },
             }
           : {}),
-        ...(name === 'detect' || name === 'detectBatch' || name === 'reloadModels'
-          ? { '503': { description: 'No model is trained yet: train first', ...ERROR } }
-          : {}),
+        ...noModelResponses(name),
       },
       security: name === 'health' ? [] : [{ bearer: [] }],
     };

@@ -7,7 +7,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { ApiError, OPERATION_NAMES, TOKEN_META, operations } from '../../shared/api';
 import type { Engine } from '../engine';
 import { SERVER_TIMEOUTS, capConnections } from './connections';
-import { FAST_INPUT } from '../api/fastInput';
+import { dispatch, InputError } from '../api';
 import { TokenHandover, clearedHandoverCookie, handoverCookie, handoverCookieName, readCookie } from './handover';
 import { parseJsonBody } from './jsonBody';
 import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../ingest/dbWrite';
@@ -15,8 +15,7 @@ import { buildOpenApi } from './openapi';
 import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';
 import { registerStreamRoutes } from './streamRoutes';
-import { describeZodError } from '../api/validation';
-import { fastApiDetail, isOriginalPath, ORIGINAL_OPERATIONS, withDetail } from './fastapiErrors';
+import { fastApiDetail, ORIGINAL_OPERATIONS, withDetail } from './fastapiErrors';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** POST /outlier/detect_batch carries up to 10,000 entries: 16 MiB leaves ~1.6 KiB per entry. */
@@ -66,17 +65,15 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
   app.addHook('onRequest', createGuard({ port: () => port, token: () => engine.tokens.get(), logger: engine.logger }));
   // Every HTML page (the UI, /docs): no framing by other pages (clickjacking), no sniffing, no Referer.
   // Callback style: no promise per request on the detect hot path.
-  app.addHook('onSend', (req, reply, payload, done) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
-    // Error answers on the original's routes carry FastAPI's `detail`, which its scripts read.
-    if (reply.statusCode >= 400 && typeof payload === 'string' && isOriginalPath(req.url)) {
-      return done(null, withDetail(payload));
-    }
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       if (!reply.hasHeader('content-security-policy')) reply.header('Content-Security-Policy', RENDERER_CSP);
       reply.header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'no-referrer');
     }
-    done(null, payload);
+    // Every JSON error answer carries FastAPI's `detail` (the message, unless a 422 list is
+    // there), which the original's scripts read: one envelope on every route.
+    done(null, reply.statusCode >= 400 && typeof payload === 'string' ? withDetail(payload) : payload);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -122,8 +119,6 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
     const spec = operations[name];
     const fromQuery = spec.method === 'GET' || spec.method === 'DELETE';
     const hasParams = spec.path.includes(':');
-    const handler = engine.api[name] as (input: unknown) => Promise<unknown>;
-    const fast = FAST_INPUT[name];
     app.route({
       method: spec.method,
       url: spec.path,
@@ -145,19 +140,18 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
           }
           raw = hasParams ? { ...(body ?? {}), ...(req.params as object) } : (body ?? {});
         }
-        const quick = fast?.(raw);
-        if (quick !== undefined) return handler(quick);
-        const parsed = spec.input.safeParse(raw);
-        if (!parsed.success) {
-          const message = describeZodError(parsed.error);
+        try {
+          return await dispatch(engine.api, name, raw);
+        } catch (err) {
           // The original's routes answer as FastAPI did: 422 with the validation list in `detail`.
-          if (ORIGINAL_OPERATIONS.has(name))
-            return reply
-              .code(422)
-              .send({ error: 'Unprocessable Entity', message, detail: fastApiDetail(parsed.error) });
-          return reply.code(400).send({ error: 'Bad Request', message });
+          if (err instanceof InputError && ORIGINAL_OPERATIONS.has(name))
+            return reply.code(422).send({
+              error: 'Unprocessable Entity',
+              message: err.message,
+              detail: fastApiDetail(err.zodError, req.body),
+            });
+          throw err;
         }
-        return handler(parsed.data);
       },
     });
   }
@@ -239,6 +233,7 @@ function errorName(status: number): string {
       413: 'Payload Too Large',
       415: 'Unsupported Media Type',
       422: 'Unprocessable Entity',
+      500: 'Internal Server Error',
       501: 'Not Implemented',
       503: 'Service Unavailable',
       507: 'Insufficient Storage',

@@ -20,9 +20,9 @@ const ENTRY = {
 };
 
 describe("the original's error shapes", () => {
-  it('a detection before any model: detail says "No models are loaded" (the original\'s own test)', async () => {
+  it('a detection before any model: 500 and detail says "No models are loaded" (the original\'s own test)', async () => {
     const res = await s.call('POST', '/outlier/detect', ENTRY);
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(500);
     expect((res.json() as { detail: string }).detail).toContain('No models are loaded');
   });
 
@@ -37,12 +37,27 @@ describe("the original's error shapes", () => {
     expect(wrongType.status).toBe(422);
     const [issue] = (wrongType.json() as { detail: Array<{ loc: unknown[]; type: string }> }).detail;
     expect(issue.loc).toEqual(['body', 'http_response_code']);
+    expect(issue.type).toBe('int_parsing'); // pydantic's name for text that is not an integer
+    const fraction = await s.call('POST', '/outlier/detect', { ...ENTRY, http_response_code: 404.5 });
+    expect((fraction.json() as { detail: Array<{ type: string }> }).detail[0].type).toBe('int_from_float');
+    // An absent timestamp is `missing` too, though its schema is a union (ISO text or epoch).
+    const { timestamp: __, ...noTime } = ENTRY;
+    const noTimeRes = await s.call('POST', '/outlier/detect', noTime);
+    expect((noTimeRes.json() as { detail: unknown }).detail).toEqual([
+      { loc: ['body', 'timestamp'], msg: 'Field required', type: 'missing' },
+    ]);
+    // No body at all: one issue at ["body"], as FastAPI reported it.
+    const noBody = await s.call('POST', '/outlier/detect');
+    expect(noBody.status).toBe(422);
+    expect((noBody.json() as { detail: unknown }).detail).toEqual([
+      { loc: ['body'], msg: 'Field required', type: 'missing' },
+    ]);
     const notObject = await s.call('POST', '/outlier/detect', [ENTRY]);
     expect(notObject.status).toBe(422);
     expect((notObject.json() as { detail: Array<{ type: string }> }).detail[0].type).toBe('dict_type');
   });
 
-  it("401 and 404 on the original's routes carry detail too; other routes keep their envelope", async () => {
+  it("401 and 404 on the original's routes carry detail too, and so do our own routes' errors", async () => {
     const unauth = await request(s.port, 'POST', '/model/train_models');
     expect(unauth.status).toBe(401);
     const u = unauth.json() as { detail: string; message: string };
@@ -52,7 +67,13 @@ describe("the original's error shapes", () => {
     expect((missing.json() as { detail: string }).detail).toMatch(/No route/);
     const ours = await s.call('GET', '/logs/999999');
     expect(ours.status).toBe(404);
-    expect(Object.keys(ours.json() as object).sort()).toEqual(['error', 'message']);
+    const body = ours.json() as { error: string; message: string; detail: string };
+    expect(Object.keys(body).sort()).toEqual(['detail', 'error', 'message']);
+    expect(body.detail).toBe(body.message);
+    // Our routes' invalid input stays a 400 (no 422 list: no FastAPI client ever called them).
+    const bad = await s.call('GET', '/anomalies?minVotes=x');
+    expect(bad.status, bad.text).toBe(400);
+    expect((bad.json() as { detail: unknown }).detail).toBe((bad.json() as { message: string }).message);
   });
 
   it('POST /model/train_models with Content-Type application/json and an empty body is accepted', async () => {

@@ -135,6 +135,7 @@ describe('POST /ingest, GET /events, GET /anomalies, GET /logs/:id, OpenAPI', ()
     expect(res.json()).toEqual({
       error: 'Bad Request',
       message: 'body: unrecognised log format (send ?format=combined|jsonl|csv)',
+      detail: 'body: unrecognised log format (send ?format=combined|jsonl|csv)',
     });
     const badQuery = await request(s.port, 'POST', '/ingest?format=xml', { headers: auth, body: prose });
     expect(badQuery.status).toBe(400);

@@ -47,7 +47,11 @@ describe('loopback HTTP server', () => {
     const res = await s.call('GET', '/no/such/route');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(res.json()).toEqual({ error: 'Not Found', message: 'No route GET /no/such/route' });
+    expect(res.json()).toEqual({
+      error: 'Not Found',
+      message: 'No route GET /no/such/route',
+      detail: 'No route GET /no/such/route',
+    });
   });
 
   it('validates bodies with the shared schemas, naming the field', async () => {

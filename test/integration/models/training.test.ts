@@ -199,7 +199,8 @@ describe('too little data', () => {
         service_endpoint: '/a',
         http_response_code: 200,
       });
-      expect(detect.status).toBe(503);
+      // The original's own test expects 500 here (originalContract.test.ts).
+      expect(detect.status).toBe(500);
     } finally {
       await s.close();
     }
