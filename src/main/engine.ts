@@ -85,6 +85,7 @@ export class Engine implements Services {
       gate: this.gate,
       config: cfg,
       onRows: () => void this.features.schedule(),
+      onRemoved: () => this.features.sourcesRemoved(),
     });
     const workerFile = opts.workerFile ?? join(process.cwd(), 'out', 'main', 'mlWorker.js');
     if (!existsSync(workerFile)) throw new Error(`The ML worker ${workerFile} is missing: run \`npm run build\``);

@@ -57,7 +57,6 @@ export class FeaturePipeline {
   private readonly tail: FeatureTail;
   private readonly sliceBudgetMs: number;
   /** Sources seen at the last check: rows of `logs` only ever disappear with their source. */
-  private seenSources = { maxId: 0, count: 0, addedSum: 0 };
   /** Figures of the last step that had rows to process. */
   lastStep: FeatureStepStats | null = null;
 
@@ -132,24 +131,12 @@ export class FeaturePipeline {
   }
 
   /**
-   * Source removal deletes its rows (ON DELETE CASCADE), which the tail state may still count.
-   * The engine recomputes everything afterwards (which clears the state), but slices may run
-   * before that recompute starts: clear the state as soon as a source we saw is gone. The
-   * sources seen are fingerprinted by count and sum of added_at, so a removed source whose id is
-   * reused by a new one is noticed too.
+   * Told by the ingest when a source is gone: its rows were deleted (ON DELETE CASCADE), which
+   * the tail state may still count. The engine recomputes everything afterwards (which clears
+   * the state too), but slices may run before that recompute starts.
    */
-  private checkRemovals(): void {
-    const seen = this.seenSources;
-    const [count, addedSum] = this.db
-      .prepare('SELECT count(*), total(added_at) FROM sources WHERE id <= ?')
-      .raw()
-      .get(seen.maxId) as [number, number];
-    if (count !== seen.count || addedSum !== seen.addedSum) this.tail.clear();
-    const [all, allSum, maxId] = this.db
-      .prepare('SELECT count(*), total(added_at), coalesce(max(id), 0) FROM sources')
-      .raw()
-      .get() as [number, number, number];
-    this.seenSources = { maxId, count: all, addedSum: allSum };
+  sourcesRemoved(): void {
+    this.tail.clear();
   }
 
   private notify(firstId: number, lastId: number): void {
@@ -185,7 +172,6 @@ export class FeaturePipeline {
       let r: AdvanceResult;
       const t0 = performance.now();
       try {
-        this.checkRemovals();
         r = this.tail.advance(this.db, windowMs, { lastId: target, budgetMs: this.sliceBudgetMs });
       } catch (err) {
         this.logger.error({ err }, 'feature update failed');

@@ -32,6 +32,8 @@ export interface IngestDeps {
   gate: WriteGate;
   /** Called after every commit that inserted rows (features and scoring follow). */
   onRows: (c: Committed) => void;
+  /** A source and its rows were deleted (before anything else runs on the connection). */
+  onRemoved: () => void;
 }
 
 /** A watched folder: where it is, which directory (inode) we watch, and whether it exists now. */
@@ -134,7 +136,9 @@ export class IngestService {
   async remove(id: number): Promise<boolean> {
     const ids = [id, ...this.repo.children(id).map((c) => c.id)];
     for (const i of ids) await this.unfollow(i);
-    return this.repo.remove(id);
+    const removed = this.repo.remove(id);
+    if (removed) this.deps.onRemoved();
+    return removed;
   }
 
   async pause(id: number): Promise<void> {
