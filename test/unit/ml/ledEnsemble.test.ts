@@ -53,6 +53,26 @@ describe('LedEnsemble: thresholds that respect ties', () => {
   }
 });
 
+describe('LedEnsemble: on tie-free lines the thresholds flag contamination, not fewer', () => {
+  for (const contamination of [0.01, 0.05, 0.1]) {
+    it(`continuous data, contamination ${contamination}: each model and the ensemble flag within 0.2 pp below it`, () => {
+      const next = mulberry(11);
+      const rows = 5000;
+      const X: Matrix = { rows, cols: 3, data: Float64Array.from({ length: rows * 3 }, () => next() ** 3 * 100) };
+      const idx = Array.from({ length: 500 }, (_, k) => k * 10);
+      const E: Matrix = { rows: idx.length, cols: 3, data: new Float64Array(idx.length * 3) };
+      idx.forEach((r, k) => E.data.set(X.data.subarray(r * 3, r * 3 + 3), k * 3));
+      const s = new LedEnsemble({ contamination, seed: 1 }).fitScore(E, X);
+      for (const m of s.models) {
+        expect(share(m.votes), m.model).toBeGreaterThanOrEqual(contamination - 0.002);
+        expect(share(m.votes), m.model).toBeLessThanOrEqual(contamination);
+      }
+      expect(share(s.isAnomaly)).toBeGreaterThanOrEqual(contamination - 0.002);
+      expect(share(s.isAnomaly)).toBeLessThanOrEqual(contamination);
+    });
+  }
+});
+
 describe('LedEnsemble: the combined score is at least as good as its best member − 0.02', () => {
   for (const name of DATASETS) {
     it(name, () => {
