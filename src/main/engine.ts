@@ -15,6 +15,7 @@ import { snapshotVersion } from './incidents/modelDiff';
 import { IngestService } from './ingest/ingestService';
 import { createLogger, type Logger } from './logger';
 import { ModelService } from './models/modelService';
+import { anomalyRowsByIds } from './queries/anomalies';
 import { Scheduler } from './scheduler/scheduler';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
@@ -99,6 +100,7 @@ export class Engine implements Services {
       config: cfg,
       workerFile,
       featuresCurrent: () => this.features.schedule(),
+      anomalyRows: (ids) => anomalyRowsByIds(this.db, ids),
     });
     this.detector = new DetectService({
       db: this.db,

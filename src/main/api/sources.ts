@@ -1,6 +1,6 @@
 import { ApiError } from '../../shared/api';
 import { generateSampleSource } from '../ingest/sample/sampleJob';
-import { getSource, listSources, sourceErrors } from '../queries/sources';
+import { getSource, listSources, sourceErrors } from '../ingest/sources';
 import type { Handlers } from './handlers';
 import type { Services } from './services';
 

@@ -10,7 +10,7 @@ import { SERVER_TIMEOUTS, capConnections } from './connections';
 import { dispatch, InputError } from '../api';
 import { TokenHandover, clearedHandoverCookie, handoverCookie, handoverCookieName, readCookie } from './handover';
 import { parseJsonBody } from './jsonBody';
-import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../ingest/dbWrite';
+import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../store/writeErrors';
 import { buildOpenApi } from './openapi';
 import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { IncidentDetail } from '../../shared/schemas/incidents';
 import type { Db } from '../store/db';
-import { readRawLine } from '../queries/rawLine';
+import { readRawLine } from '../ingest/rawLine';
 import { durationWords } from './describe';
 
 /** Raw lines quoted in a report at most. */

@@ -1,7 +1,7 @@
 import type { LogFormatChoice } from '../../shared/config';
 import type { Source } from '../../shared/schemas/sources';
 import type { Db } from '../store/db';
-import { withoutBusyWait } from './dbWrite';
+import { withoutBusyWait } from '../store/writeErrors';
 import type { SourceCursor } from './logWriter';
 
 /** Row-level access to `sources` for the ingest code. */

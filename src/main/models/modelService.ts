@@ -1,10 +1,10 @@
 import { ApiError } from '../../shared/api';
 import type { AppConfig, FeatureSetChoice } from '../../shared/config';
+import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
-import { anomalyRowsByIds } from '../queries/anomalies';
 import { MlClient } from './mlClient';
 import type { ExplainResult, ScoreArrays } from './protocol';
 import { ModelRegistry } from './registry';
@@ -20,6 +20,8 @@ export interface ModelServiceDeps {
   workerFile: string;
   /** Makes sure every entry has features before a training run reads them. */
   featuresCurrent: () => Promise<void>;
+  /** The list rows of flagged entries, for the `anomalies` event (the read side is not the scorer's). */
+  anomalyRows: (ids: number[]) => AnomalyRow[];
 }
 
 /** Flagged rows announced per batch of new entries; the UI fetches the rest on demand. */
@@ -320,7 +322,7 @@ export class ModelService {
     if (flagged.length === 0 || limit <= 0) return 0;
     if (flagged.length > limit) flagged.sort((a, b) => s.combined[b] - s.combined[a]).length = limit;
     const ids = flagged.map((i) => s.ids[i]).sort((a, b) => a - b);
-    this.deps.events.emit({ type: 'anomalies', rows: anomalyRowsByIds(this.deps.db, ids) });
+    this.deps.events.emit({ type: 'anomalies', rows: this.deps.anomalyRows(ids) });
     return ids.length;
   }
 }

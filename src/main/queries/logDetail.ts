@@ -1,7 +1,7 @@
 import type { ModelName } from '../../shared/config';
 import type { LogDetail } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
-import { readRawLine } from './rawLine';
+import { readRawLine } from '../ingest/rawLine';
 
 const NEIGHBOURS = 200;
 const MODELS: ModelName[] = ['iforest', 'lof', 'knn'];

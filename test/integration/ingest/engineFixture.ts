@@ -1,5 +1,5 @@
 import { Engine } from '../../../src/main/engine';
-import { readRawLine } from '../../../src/main/queries/rawLine';
+import { readRawLine } from '../../../src/main/ingest/rawLine';
 import { tempDir } from '../../helpers/tmp';
 
 export interface EngineFixture {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRawLine } from '../../../src/main/queries/rawLine';
+import { readRawLine } from '../../../src/main/ingest/rawLine';
 
 const dir = mkdtempSync(join(tmpdir(), 'od-rawline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DatabaseLockedError, writeWhenFree } from '../../../src/main/ingest/dbWrite';
+import { DatabaseLockedError, writeWhenFree } from '../../../src/main/store/writeErrors';
 import { waitFor } from '../../helpers/wait';
 import { count, duplicateLines, engineFixture, type EngineFixture } from '../ingest/engineFixture';
 import { lineNumbersContiguous, lines, loopWatch, range, sourceRow, storedItems } from './logLines';

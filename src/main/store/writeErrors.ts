@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '../store/db';
+import type { Db } from './db';
 
 /** How long one ingest write waits for another program's lock before the source shows an error. */
 export const LOCK_WAIT_MS = 30_000;

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { MAX_LINE_BYTES } from '../ingest/parse';
+import { MAX_LINE_BYTES } from './parse';
 
 /**
  * Reads an entry's line back from its file at the byte offset stored at ingest, instead of a

@@ -1,6 +1,8 @@
 import type { Source } from '../../shared/schemas/sources';
 import type { Db } from '../store/db';
 
+/* The sources table as the API shows it; the ingest writes it through SourceRepo and LogWriter. */
+
 interface SourceRow {
   id: number;
   path: string;
