@@ -50,7 +50,7 @@ export const MAIN_LAYERS = {
     'logger.ts',
   ],
   detect: ['models', 'ingest', 'features', 'store'],
-  incidents: ['queries', 'search', 'ingest', 'features', 'feedback', 'store'],
+  incidents: ['search', 'ingest', 'features', 'feedback', 'store'],
   models: ['features', 'feedback', 'ml', 'store', 'events.ts', 'logger.ts'],
   analysis: ['features', 'store', 'events.ts', 'logger.ts'],
   scheduler: ['settings', 'store', 'logger.ts'],

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger';
 import { ModelService } from './models/modelService';
 import { anomalyRowsByIds } from './queries/anomalies';
 import { Scheduler } from './scheduler/scheduler';
+import { SearchIndexer } from './search/searchIndexer';
 import { TokenStore } from './security/token';
 import { ConfigStore } from './settings/configStore';
 import { openDatabase, type Db } from './store/db';
@@ -54,6 +55,7 @@ export class Engine implements Services {
   readonly gate = new WriteGate();
   readonly ingest: IngestService;
   readonly features: FeaturePipeline;
+  readonly search: SearchIndexer;
   readonly models: ModelService;
   readonly detector: DetectService;
   readonly scheduler: Scheduler;
@@ -79,13 +81,17 @@ export class Engine implements Services {
     this.tokens = new TokenStore(this.dataDir);
     const cfg = () => this.config.get();
     this.features = new FeaturePipeline(this.db, this.gate, this.events, this.logger, () => cfg().windowMs);
+    this.search = new SearchIndexer(this.db, this.gate, this.logger);
     this.ingest = new IngestService({
       db: this.db,
       events: this.events,
       logger: this.logger,
       gate: this.gate,
       config: cfg,
-      onRows: () => void this.features.schedule(),
+      onRows: () => {
+        void this.features.schedule();
+        void this.search.schedule();
+      },
       onRemoved: () => this.features.sourcesRemoved(),
     });
     const workerFile = opts.workerFile ?? join(process.cwd(), 'out', 'main', 'mlWorker.js');
@@ -110,7 +116,10 @@ export class Engine implements Services {
       apiSourceId: () => this.ingest.apiSourceId(),
       models: this.models,
       windowMs: () => cfg().windowMs,
-      inserted: () => void this.features.schedule(),
+      inserted: () => {
+        void this.features.schedule();
+        void this.search.schedule();
+      },
     });
     this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
     this.feedback = new FeedbackStore(this.db);
@@ -143,6 +152,7 @@ export class Engine implements Services {
     const interrupted = await engine.models.start();
     await engine.ingest.start();
     void engine.features.schedule();
+    void engine.search.schedule();
     if (opts.schedule !== false) engine.scheduler.start();
     if (interrupted) {
       engine.logger.warn('a training run was interrupted; running it again');
@@ -154,6 +164,7 @@ export class Engine implements Services {
   async close(): Promise<void> {
     this.scheduler.stop();
     await this.ingest.close();
+    await this.search.close();
     await this.configChanges.idle();
     await this.features.schedule().catch(() => undefined);
     await this.models.close();

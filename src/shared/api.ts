@@ -5,6 +5,7 @@ import {
   AnomalyQuerySchema,
   JobSchema,
   LogDetailSchema,
+  LogIdSchema,
   ModelsOverviewSchema,
   OverviewSchema,
   TimelineQuerySchema,
@@ -196,7 +197,7 @@ export const operations = {
     method: 'GET',
     path: '/logs/:id',
     summary: 'One entry with features, scores, thresholds and explanation',
-    input: SourceIdSchema,
+    input: LogIdSchema,
     output: LogDetailSchema,
   }),
   listModels: op({

@@ -14,7 +14,8 @@ import { RAW_COLUMNS } from '../features/catalogueWindow';
 import type { LogWriter, PendingRow, SourceCursor } from '../ingest/logWriter';
 import type { SourceRepo } from '../ingest/sourceRepo';
 import type { ModelService } from '../models/modelService';
-import { FEATURE_COLUMNS, type ScoreArrays } from '../models/protocol';
+import { FEATURE_NAMES } from '../features/types';
+import type { ScoreArrays } from '../models/protocol';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
 
@@ -33,7 +34,7 @@ export interface DetectDeps {
   inserted: () => void;
 }
 
-const COLS = FEATURE_COLUMNS.length;
+const COLS = FEATURE_NAMES.length;
 
 /**
  * Batch features (and the background rescoring that follows them) catch up with detected

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { assertWindowMs, type ProgressFn } from './types';
+import { assertWindowMs, type RowProgressFn } from './types';
 import { scanWindowFeatures, type ScanProgress } from './windowScan';
 
 export interface RecomputeResult {
@@ -10,7 +10,7 @@ export interface RecomputeResult {
 }
 
 export interface RecomputeAsyncOptions {
-  onProgress?: ProgressFn;
+  onProgress?: RowProgressFn;
   /** Longest stretch the event loop is held before a `setImmediate` turn (default 50 ms). */
   maxBlockMs?: number;
 }
@@ -27,7 +27,7 @@ const WRITE_STEP_ROWS = 65_536;
  * Progress: `onProgress(done, total)` after each step (a chunk of ≈ 64k rows), counted in row
  * steps: each row once when computed and once when written, so total = 2 × rows.
  */
-export function recomputeAllFeatures(db: Db, windowMs: number, onProgress?: ProgressFn): RecomputeResult {
+export function recomputeAllFeatures(db: Db, windowMs: number, onProgress?: RowProgressFn): RecomputeResult {
   assertWindowMs(windowMs);
   const t0 = performance.now();
   const rows = db

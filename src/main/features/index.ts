@@ -17,4 +17,4 @@ export { previewWindow } from './preview';
 export type { FeatureDistributions, PreviewOptions, WindowPreview } from './preview';
 export type { FeatureStats, HistogramBin } from './distribution';
 export { FEATURE_NAMES } from './types';
-export type { FeatureCounts, FeatureName, ProgressFn } from './types';
+export type { FeatureCounts, FeatureName, RowProgressFn } from './types';

@@ -84,14 +84,14 @@ const WRITE_CHUNK = 64;
 
 class IpTail {
   /** Buckets [ts, rows, 4xx, 5xx] from bucket index `head` to `end` − 1, ts strictly ascending. */
-  b: number[] = [];
+  packed: number[] = [];
   head = 0;
   end = 0;
-  /** First bucket in the newest's window (newest − W, newest]; `wn/w4/w5` sum [win, end). */
+  /** First bucket in the newest's window (newest − W, newest]; `windowRows/window4xx/window5xx` sum [win, end). */
   win = 0;
-  wn = 0;
-  w4 = 0;
-  w5 = 0;
+  windowRows = 0;
+  window4xx = 0;
+  window5xx = 0;
   /** Every processed row of this IP with ts > low is in the buckets. */
   low = -Infinity;
   /** Rows in the buckets. */
@@ -105,7 +105,7 @@ class IpTail {
   }
 
   newest(): number {
-    return this.end > this.head ? this.b[(this.end - 1) * 4] : -Infinity;
+    return this.end > this.head ? this.packed[(this.end - 1) * 4] : -Infinity;
   }
 
   /** First bucket index with ts > t. */
@@ -114,7 +114,7 @@ class IpTail {
     let hi = this.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.b[mid * 4] <= t) lo = mid + 1;
+      if (this.packed[mid * 4] <= t) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -124,8 +124,8 @@ class IpTail {
   load(rows: readonly [number, number][], windowMs: number): number {
     let added = 0;
     for (const [t, status] of rows) {
-      if (this.end === this.head || this.b[(this.end - 1) * 4] !== t) {
-        this.b.push(t, 0, 0, 0);
+      if (this.end === this.head || this.packed[(this.end - 1) * 4] !== t) {
+        this.packed.push(t, 0, 0, 0);
         this.end++;
         added++;
       }
@@ -135,9 +135,9 @@ class IpTail {
     const edge = this.newest() - windowMs;
     this.win = this.after(edge);
     for (let k = this.win; k < this.end; k++) {
-      this.wn += this.b[k * 4 + 1];
-      this.w4 += this.b[k * 4 + 2];
-      this.w5 += this.b[k * 4 + 3];
+      this.windowRows += this.packed[k * 4 + 1];
+      this.window4xx += this.packed[k * 4 + 2];
+      this.window5xx += this.packed[k * 4 + 3];
     }
     return added;
   }
@@ -145,36 +145,36 @@ class IpTail {
   /** In order (t ≥ newest, t − W ≥ low): slides the window to t, adds the row, returns its counts
    *  into `out`; trims buckets older than t − W − grace. Returns the change in bucket count. */
   addInOrder(t: number, c: number, windowMs: number, graceMs: number, out: number[]): number {
-    const b = this.b;
+    const packed = this.packed;
     const edge = t - windowMs;
-    while (this.win < this.end && b[this.win * 4] <= edge) {
+    while (this.win < this.end && packed[this.win * 4] <= edge) {
       const p = this.win * 4;
-      this.wn -= b[p + 1];
-      this.w4 -= b[p + 2];
-      this.w5 -= b[p + 3];
+      this.windowRows -= packed[p + 1];
+      this.window4xx -= packed[p + 2];
+      this.window5xx -= packed[p + 3];
       this.win++;
     }
     let delta = 0;
-    if (this.end > this.head && b[(this.end - 1) * 4] === t) {
+    if (this.end > this.head && packed[(this.end - 1) * 4] === t) {
       this.bump((this.end - 1) * 4, c);
     } else {
-      b.push(t, 0, 0, 0);
+      packed.push(t, 0, 0, 0);
       this.end++;
       delta++;
       this.bump((this.end - 1) * 4, c);
     }
     this.rows++;
-    this.wn++;
-    if (c === 1) this.w4++;
-    else if (c === 2) this.w5++;
-    out[0] = this.wn;
-    out[1] = this.w4;
-    out[2] = this.w5;
+    this.windowRows++;
+    if (c === 1) this.window4xx++;
+    else if (c === 2) this.window5xx++;
+    out[0] = this.windowRows;
+    out[1] = this.window4xx;
+    out[2] = this.window5xx;
 
     const keepAfter = edge - graceMs;
-    while (this.head < this.win && b[this.head * 4] <= keepAfter) {
-      this.low = b[this.head * 4];
-      this.rows -= b[this.head * 4 + 1];
+    while (this.head < this.win && packed[this.head * 4] <= keepAfter) {
+      this.low = packed[this.head * 4];
+      this.rows -= packed[this.head * 4 + 1];
       this.head++;
       delta--;
     }
@@ -188,10 +188,10 @@ class IpTail {
     let n = 0;
     let c4 = 0;
     let c5 = 0;
-    for (let k = this.after(t) - 1; k >= this.head && this.b[k * 4] > edge; k--) {
-      n += this.b[k * 4 + 1];
-      c4 += this.b[k * 4 + 2];
-      c5 += this.b[k * 4 + 3];
+    for (let k = this.after(t) - 1; k >= this.head && this.packed[k * 4] > edge; k--) {
+      n += this.packed[k * 4 + 1];
+      c4 += this.packed[k * 4 + 2];
+      c5 += this.packed[k * 4 + 3];
     }
     out[0] = n;
     out[1] = c4;
@@ -202,7 +202,7 @@ class IpTail {
   rowsAfter(t: number, windowMs: number): number {
     const stop = t + windowMs;
     let n = 0;
-    for (let k = this.after(t); k < this.end && this.b[k * 4] < stop; k++) n += this.b[k * 4 + 1];
+    for (let k = this.after(t); k < this.end && this.packed[k * 4] < stop; k++) n += this.packed[k * 4 + 1];
     return n;
   }
 
@@ -212,10 +212,10 @@ class IpTail {
     const inWindow = t > newest - windowMs;
     const p = this.after(t);
     let delta = 0;
-    if (p > this.head && this.b[(p - 1) * 4] === t) {
+    if (p > this.head && this.packed[(p - 1) * 4] === t) {
       this.bump((p - 1) * 4, c);
     } else {
-      this.b.splice(p * 4, 0, t, 0, 0, 0);
+      this.packed.splice(p * 4, 0, t, 0, 0, 0);
       this.end++;
       delta++;
       if (!inWindow) this.win++;
@@ -223,9 +223,9 @@ class IpTail {
     }
     this.rows++;
     if (inWindow) {
-      this.wn++;
-      if (c === 1) this.w4++;
-      else if (c === 2) this.w5++;
+      this.windowRows++;
+      if (c === 1) this.window4xx++;
+      else if (c === 2) this.window5xx++;
     }
     return delta;
   }
@@ -235,14 +235,15 @@ class IpTail {
     const fail = (what: string): never => {
       throw new Error(`tail state: ${what}`);
     };
-    if (this.head < 0 || this.head > this.end || this.b.length !== this.end * 4) fail('bounds');
+    if (this.head < 0 || this.head > this.end || this.packed.length !== this.end * 4) fail('bounds');
     let rows = 0;
     for (let k = this.head; k < this.end; k++) {
-      const ts = this.b[k * 4];
+      const ts = this.packed[k * 4];
       if (ts <= this.low) fail('bucket at or below low');
-      if (k > this.head && ts <= this.b[(k - 1) * 4]) fail('buckets out of order');
-      if (!(this.b[k * 4 + 1] >= 1) || this.b[k * 4 + 2] + this.b[k * 4 + 3] > this.b[k * 4 + 1]) fail('counts');
-      rows += this.b[k * 4 + 1];
+      if (k > this.head && ts <= this.packed[(k - 1) * 4]) fail('buckets out of order');
+      if (!(this.packed[k * 4 + 1] >= 1) || this.packed[k * 4 + 2] + this.packed[k * 4 + 3] > this.packed[k * 4 + 1])
+        fail('counts');
+      rows += this.packed[k * 4 + 1];
     }
     if (rows !== this.rows) fail('row total');
     if (this.end > this.head) {
@@ -253,23 +254,23 @@ class IpTail {
       let c4 = 0;
       let c5 = 0;
       for (let k = this.win; k < this.end; k++) {
-        n += this.b[k * 4 + 1];
-        c4 += this.b[k * 4 + 2];
-        c5 += this.b[k * 4 + 3];
+        n += this.packed[k * 4 + 1];
+        c4 += this.packed[k * 4 + 2];
+        c5 += this.packed[k * 4 + 3];
       }
-      if (n !== this.wn || c4 !== this.w4 || c5 !== this.w5) fail('window sums');
+      if (n !== this.windowRows || c4 !== this.window4xx || c5 !== this.window5xx) fail('window sums');
     }
     return this.buckets;
   }
 
   private bump(p: number, c: number): void {
-    this.b[p + 1]++;
-    if (c === 1) this.b[p + 2]++;
-    else if (c === 2) this.b[p + 3]++;
+    this.packed[p + 1]++;
+    if (c === 1) this.packed[p + 2]++;
+    else if (c === 2) this.packed[p + 3]++;
   }
 
   private compact(): void {
-    this.b = this.b.slice(this.head * 4);
+    this.packed = this.packed.slice(this.head * 4);
     this.end -= this.head;
     this.win -= this.head;
     this.head = 0;

@@ -5,11 +5,12 @@ export interface FeatureCounts {
   server_error_count: number;
 }
 
+/** The `original` set's features, in this column order everywhere (SQL, matrices, explanations). */
 export const FEATURE_NAMES = ['request_count', 'client_error_count', 'server_error_count'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** Called between steps of a long computation; `done` never exceeds `total`. */
-export type ProgressFn = (done: number, total: number) => void;
+export type RowProgressFn = (done: number, total: number) => void;
 
 /** Status class as stored in scratch arrays: 0 other, 1 client error (4xx), 2 server error (5xx). */
 export type StatusClass = 0 | 1 | 2;

@@ -3,7 +3,7 @@ import type { Incident, IncidentDetail, IncidentPage, IncidentQuerySchema } from
 import type { Db } from '../store/db';
 import { catalogueLookbackMs } from '../features/catalogueWindow';
 import { SUPPRESSIONS_STATE_SQL, suppressedSql } from '../feedback/suppressed';
-import { searchSql } from '../queries/search';
+import { searchSql } from '../search/language';
 import { describeIncident } from './describe';
 import { groupIncidents, type FlaggedRow, type Group } from './group';
 
@@ -17,6 +17,22 @@ interface Built {
   key: string;
   incidents: Array<{ incident: Incident; group: Group }>;
   flagged: number;
+  /** What an update that only adds newer scores builds on (see `extend`). */
+  base: Base;
+}
+
+interface Base {
+  /** Window and suppression rules the build used: a change to either means a full build. */
+  setting: string;
+  /** Flagged entries (counted with suppressed ones) and their score sum, among scores up to `scoredUpTo`. */
+  count: number;
+  sum: number;
+  scoredUpTo: number;
+  dataStart: number;
+  /** When each IP was first seen, as looked up so far. */
+  seen: Map<string, number | null>;
+  /** Incidents by their group's extent, to reuse unchanged ones. */
+  byExtent: Map<string, Incident>;
 }
 
 function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T, number]> {
@@ -50,6 +66,11 @@ export class IncidentStore {
     };
   }
 
+  /** Brings the grouping up to date with the scores now (what list() does first; the bench times it alone). */
+  refresh(): void {
+    this.current();
+  }
+
   /** One incident with every entry of its IPs in its period; null when no such incident exists now. */
   detail(id: string): IncidentDetail | null {
     const found = this.current().incidents.find((x) => x.incident.id === id);
@@ -77,12 +98,17 @@ export class IncidentStore {
     };
   }
 
-  /** Incidents with a flagged entry the search matches. */
+  /**
+   * Incidents with a flagged entry the search matches. The flagged entries are few next to all
+   * entries, so LIKE over them beats narrowing through the search index first.
+   */
   private matching(q: string, b: Built): Built['incidents'] {
     const s = searchSql(q);
     const ids = new Set(
       this.db
-        .prepare(`SELECT l.id FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND ${s.sql}`)
+        .prepare(
+          `SELECT l.id FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND +s.log_id > 0 AND ${s.sql}`,
+        )
         .pluck()
         .all(...s.params) as number[],
     );
@@ -106,30 +132,88 @@ export class IncidentStore {
   }
 
   private current(): Built {
-    const [count, sum] = this.db
-      .prepare('SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1')
+    const [count, sum, scoredUpTo] = this.db
+      .prepare(
+        'SELECT count(*), total(combined_score), (SELECT coalesce(max(log_id), 0) FROM scores) FROM scores WHERE is_anomaly = 1',
+      )
       .raw()
-      .get() as [number, number];
+      .get() as [number, number, number];
     const rules = this.db.prepare(SUPPRESSIONS_STATE_SQL).pluck().get() as string;
-    const key = `${count}:${sum}:${this.windowMs()}:${rules}`;
-    if (this.built?.key !== key) this.built = this.build(key);
+    const setting = `${this.windowMs()}:${rules}`;
+    const key = `${count}:${sum}:${setting}`;
+    const prev = this.built;
+    if (prev?.key === key) return prev;
+    const base = { setting, count, sum, scoredUpTo };
+    const added = prev?.base.setting === setting ? this.newerFlagged(prev.base) : null;
+    this.built = prev && added ? this.extend(prev, added, key, base) : this.build(key, base);
     return this.built;
   }
 
-  private build(key: string): Built {
-    // Flagged entries a suppression rule hides are not part of any incident.
-    const rows = this.db
+  /**
+   * The flagged entries (suppressed ones left out: they are part of no incident) with ids above
+   * `after`. `+` keeps SQLite on the flagged part of scores_anomaly rather than a log_id range.
+   */
+  private flaggedAfter(after: number): FlaggedRow[] {
+    return this.db
       .prepare(
         `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
                 l.user_agent AS userAgent, s.combined_score AS score
-         FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND NOT ${suppressedSql()}`,
+         FROM scores s JOIN logs l ON l.id = s.log_id
+         WHERE s.is_anomaly = 1 AND +s.log_id > ? AND NOT ${suppressedSql()}`,
       )
-      .all() as FlaggedRow[];
-    const flagged = rows.length;
+      .all(after) as FlaggedRow[];
+  }
+
+  private dataStart(): number {
+    return (this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
+  }
+
+  /**
+   * The live tail's case: only entries newer than the last build were scored. The flagged
+   * entries up to the last build's newest score must be as they were (same count and score sum)
+   * and the data must start where it did; then the flagged entries scored since, else null.
+   */
+  private newerFlagged(base: Base): FlaggedRow[] | null {
+    const [count, sum] = this.db
+      .prepare('SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1 AND +log_id <= ?')
+      .raw()
+      .get(base.scoredUpTo) as [number, number];
+    if (count !== base.count || sum !== base.sum || this.dataStart() !== base.dataStart) return null;
+    return this.flaggedAfter(base.scoredUpTo);
+  }
+
+  /** Every flagged entry grouped afresh. */
+  private build(key: string, b: Pick<Base, 'setting' | 'count' | 'sum' | 'scoredUpTo'>): Built {
+    const base: Base = { ...b, dataStart: this.dataStart(), seen: new Map(), byExtent: new Map() };
+    const rows = this.flaggedAfter(0);
+    return { key, incidents: sorted(this.group(rows, base), base), flagged: rows.length, base };
+  }
+
+  /**
+   * The last build plus newer flagged entries. An incident that ended a grouping gap before the
+   * earliest of them cannot change (no entry can join its IP's run, and no group starting that
+   * late can join its endpoint cluster), so it stands; the entries of the others and the new ones
+   * are grouped again. The result is what a full build would give, at the cost of the recent part.
+   */
+  private extend(prev: Built, added: FlaggedRow[], key: string, b: Pick<Base, 'count' | 'sum' | 'scoredUpTo'>): Built {
+    const base: Base = { ...prev.base, ...b, byExtent: prev.base.byExtent };
+    if (added.length === 0) return { ...prev, key, base };
+    const cutoff = added.reduce((m, r) => Math.min(m, r.tsMs), Infinity) - catalogueLookbackMs(this.windowMs());
+    const settled: Built['incidents'] = [];
+    const regroup = [...added];
+    for (const x of prev.incidents) {
+      if (x.group.rows[x.group.rows.length - 1].tsMs < cutoff) settled.push(x);
+      else for (const r of x.group.rows) regroup.push(r);
+    }
+    const incidents = sorted(settled.concat(this.group(regroup, base)), base);
+    return { key, incidents, flagged: prev.flagged + added.length, base };
+  }
+
+  /** Groups the rows into incidents, reusing the described incident of any group seen before. */
+  private group(rows: readonly FlaggedRow[], base: Base): Built['incidents'] {
+    const { seen: seenCache, dataStart } = base;
     const windowMs = this.windowMs();
-    const dataStart = (this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
     const firstSeenStmt = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ?').pluck();
-    const seenCache = new Map<string, number | null>();
     /** When the IP was first seen; null when it was there as the log began (within the window, as the catalogue counts it). */
     const firstSeen = (ip: string): number | null => {
       if (!seenCache.has(ip)) {
@@ -144,38 +228,47 @@ export class IncidentStore {
     };
     // Entries closer than the catalogue's long window belong together: a slow brute force (a
     // POST every few minutes) is one incident, as its 1 h counts are one story.
-    const incidents = groupIncidents(rows, catalogueLookbackMs(windowMs), isNew).map((group) => {
-      const g = group.rows;
-      const first = g[0];
-      const last = g[g.length - 1];
-      const ipCounts = top(
-        g.map((r) => r.ip),
-        Infinity,
-      );
-      const ips = ipCounts.map(([ip]) => ip);
-      const seen = group.kind === 'ip' ? firstSeen(first.ip) : null;
-      const incident: Incident = {
-        id: `${group.kind}-${first.id}`,
-        kind: group.kind,
-        ...describeIncident(group, seen),
-        score: g.reduce((m, r) => Math.max(m, r.score), -Infinity),
-        firstTsMs: first.tsMs,
-        lastTsMs: last.tsMs,
-        ips: ips.slice(0, MAX_IPS),
-        ipCount: ips.length,
-        flagged: g.length,
-        entries: -1, // counted when shown (countEntries)
-        topEndpoints: top(g.map((r) => r.endpoint)).map(([endpoint, count]) => ({ endpoint, count })),
-        statuses: top(g.map((r) => r.status)).map(([status, count]) => ({ status, count })),
-        userAgents: top(g.flatMap((r) => (r.userAgent === null ? [] : [r.userAgent]))).map(([userAgent, count]) => ({
-          userAgent,
-          count,
-        })),
-      };
-      return { incident, group };
+    return groupIncidents(rows, catalogueLookbackMs(windowMs), isNew).map((group) => {
+      // A group with the same kind, ends and size holds the same entries: its incident stands.
+      return { incident: base.byExtent.get(extentOf(group)) ?? this.describe(group, firstSeen), group };
     });
-    // The most anomalous first; among equals, the larger story.
-    incidents.sort((a, b) => b.incident.score - a.incident.score || b.incident.flagged - a.incident.flagged);
-    return { key, incidents, flagged };
   }
+
+  private describe(group: Group, firstSeen: (ip: string) => number | null): Incident {
+    const g = group.rows;
+    const first = g[0];
+    const last = g[g.length - 1];
+    const ipCounts = top(
+      g.map((r) => r.ip),
+      Infinity,
+    );
+    const ips = ipCounts.map(([ip]) => ip);
+    const seen = group.kind === 'ip' ? firstSeen(first.ip) : null;
+    return {
+      id: `${group.kind}-${first.id}`,
+      kind: group.kind,
+      ...describeIncident(group, seen),
+      score: g.reduce((m, r) => Math.max(m, r.score), -Infinity),
+      firstTsMs: first.tsMs,
+      lastTsMs: last.tsMs,
+      ips: ips.slice(0, MAX_IPS),
+      ipCount: ips.length,
+      flagged: g.length,
+      entries: -1, // counted when shown (countEntries)
+      topEndpoints: top(g.map((r) => r.endpoint)).map(([endpoint, count]) => ({ endpoint, count })),
+      statuses: top(g.map((r) => r.status)).map(([status, count]) => ({ status, count })),
+      userAgents: top(g.flatMap((r) => (r.userAgent === null ? [] : [r.userAgent]))).map(([userAgent, count]) => ({
+        userAgent,
+        count,
+      })),
+    };
+  }
+}
+
+const extentOf = (g: Group) => `${g.kind}:${g.rows[0].id}:${g.rows.length}:${g.rows[g.rows.length - 1].id}`;
+
+/** The most anomalous first; among equals, the larger story. Remembers them by extent in `base` (only those). */
+function sorted(incidents: Built['incidents'], base: Base): Built['incidents'] {
+  base.byExtent = new Map(incidents.map((x) => [extentOf(x.group), x.incident]));
+  return incidents.sort((a, b) => b.incident.score - a.incident.score || b.incident.flagged - a.incident.flagged);
 }

@@ -43,7 +43,7 @@ export interface EnsembleOptions {
   standardize?: boolean;
 }
 
-export type ProgressFn = (fraction: number, stage: string) => void;
+export type TrainingProgressFn = (fraction: number, stage: string) => void;
 
 export type AnyDetector = IsolationForest | LocalOutlierFactor | KNearestNeighbors;
 
@@ -159,7 +159,7 @@ export class Ensemble {
     return this.need()[i];
   }
 
-  fit(X: Matrix, onProgress?: ProgressFn): this {
+  fit(X: Matrix, onProgress?: TrainingProgressFn): this {
     checkMatrix(X);
     const detectors: AnyDetector[] = [];
     this.models.forEach((model, i) => {

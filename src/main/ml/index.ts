@@ -24,7 +24,7 @@ export type {
   Explanation,
   ModelExplanation,
   FeatureExplanation,
-  ProgressFn,
+  TrainingProgressFn,
 } from './ensemble';
 export { percentile, quantileSorted, thresholdFor, rocAuc } from './stats';
 export { fitScaler, applyScaler } from './scaler';

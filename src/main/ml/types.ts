@@ -1,3 +1,5 @@
+import type { ModelName } from '../../shared/config';
+
 /**
  * Shared types of the anomaly detectors. Everything in src/main/ml works on row-major
  * Float64Array matrices and has no I/O, so it runs the same in the ML worker and in tests.
@@ -10,7 +12,7 @@ export interface Matrix {
   data: Float64Array;
 }
 
-export type ModelName = 'iforest' | 'lof' | 'knn';
+export type { ModelName };
 
 /** z-score parameters: scaled = (x - mean) / scale, per column (as scikit-learn's StandardScaler). */
 export interface ScalerParams {

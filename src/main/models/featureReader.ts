@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
-import { FEATURE_COLUMNS } from './protocol';
+import { FEATURE_NAMES } from '../features/types';
 
-const COLS = FEATURE_COLUMNS.length;
+const COLS = FEATURE_NAMES.length;
 
 /** A growable row-major matrix of features with the log id of each row. */
 export interface FeatureRows {
@@ -32,7 +32,7 @@ function collect(iter: Iterable<unknown[]>): FeatureRows {
   return { ids: ids.slice(0, n), data: data.slice(0, n * COLS), rows: n };
 }
 
-const SELECT = `SELECT f.log_id, ${FEATURE_COLUMNS.map((c) => `f.${c}`).join(', ')} FROM features f`;
+const SELECT = `SELECT f.log_id, ${FEATURE_NAMES.map((c) => `f.${c}`).join(', ')} FROM features f`;
 
 /** Rows whose timestamp lies in [fromMs, toMs]: the training span. */
 export function readSpan(db: Db, fromMs: number, toMs: number): FeatureRows {

@@ -10,11 +10,11 @@ import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ModelName } from '../../shared/config';
+import { FEATURE_NAMES } from '../features/types';
 import { Ensemble, isMajority } from '../ml';
 import { countBelow, sortedCopy } from '../ml/stats';
 import { readIds, readOutside, readSpan, type FeatureRows } from './featureReader';
 import {
-  FEATURE_COLUMNS,
   MIN_TRAINING_ROWS,
   type ExplainResult,
   type ScoreArrays,
@@ -26,7 +26,7 @@ import { sampleQuality } from './quality';
 import { EntityModel, trainEntity } from './entityModel';
 import { concatScores, toScoreArrays } from './scoreArrays';
 
-const COLS = FEATURE_COLUMNS.length;
+const COLS = FEATURE_NAMES.length;
 const port = parentPort;
 if (!port) throw new Error('mlWorker must run as a worker thread');
 

@@ -88,8 +88,5 @@ export type WorkerReply =
   | { op: 'explained'; id: number; version: number; result: ExplainResult }
   | { op: 'error'; id: number; message: string };
 
-/** Features per row, in this column order everywhere (SQL, matrices, explanations). */
-export const FEATURE_COLUMNS = ['request_count', 'client_error_count', 'server_error_count'] as const;
-
 /** Fewer entries than this in the training span cannot be trained on (LOF alone needs k + 1 = 21). */
 export const MIN_TRAINING_ROWS = 30;

@@ -3,7 +3,7 @@ import type { AnomalyQuerySchema } from '../../shared/schemas/analysis';
 import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
 import { suppressedSql } from '../feedback/suppressed';
-import { searchSql } from './search';
+import { searchSql } from '../search/language';
 
 type Query = z.output<typeof AnomalyQuerySchema>;
 
@@ -59,7 +59,7 @@ function decodeCursor(cursor: string): [number, number] | null {
 }
 
 /** Builds the WHERE clause shared by the page query and its count. */
-function filters(q: Query): { where: string; params: unknown[] } {
+function filters(db: Db, q: Query): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const add = (clause: string, ...values: unknown[]) => {
@@ -76,14 +76,14 @@ function filters(q: Query): { where: string; params: unknown[] } {
   if (q.minVotes !== undefined) add('s.votes >= ?', q.minVotes);
   if (q.model) add(`s.${q.model}_vote = 1`);
   if (q.q) {
-    const s = searchSql(q.q);
+    const s = searchSql(q.q, 'l', db);
     add(s.sql, ...s.params);
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 export function listAnomalies(db: Db, q: Query): { rows: AnomalyRow[]; total: number; nextCursor: string | null } {
-  const { where, params } = filters(q);
+  const { where, params } = filters(db, q);
   const keyCol = q.sort === 'time' ? 'l.ts_ms' : 's.combined_score';
   const cmp = q.order === 'desc' ? '<' : '>';
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';

@@ -1,3 +1,4 @@
+import type { Timeline } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
 
 export interface OverviewCounts {
@@ -11,12 +12,20 @@ export interface OverviewCounts {
   topIps: Array<{ ip: string; flagged: number }>;
 }
 
-export function overviewCounts(db: Db): OverviewCounts {
-  const logs = db.prepare('SELECT count(*) n, min(ts_ms) a, max(ts_ms) b FROM logs').get() as {
-    n: number;
-    a: number | null;
-    b: number | null;
+/**
+ * Entries and their first and last time. Three statements: count(*) alone counts the b-tree and
+ * min()/max() alone seek the ts index, while one statement with all three reads every row.
+ */
+function logStats(db: Db): { n: number; a: number | null; b: number | null } {
+  return {
+    n: db.prepare('SELECT count(*) FROM logs').pluck().get() as number,
+    a: db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null,
+    b: db.prepare('SELECT max(ts_ms) FROM logs').pluck().get() as number | null,
   };
+}
+
+export function overviewCounts(db: Db): OverviewCounts {
+  const logs = logStats(db);
   // Sources as the analyst added them (a folder counts once); errors summed over every file.
   const src = db.prepare('SELECT sum(parent_id IS NULL) n, coalesce(sum(parse_errors), 0) e FROM sources').get() as {
     n: number | null;
@@ -44,18 +53,73 @@ export function overviewCounts(db: Db): OverviewCounts {
   };
 }
 
-/** Entries and flagged entries per bucket, over [from, to). */
-export function timeline(
-  db: Db,
-  q: { from?: number; to?: number; buckets: number },
-): { bucketMs: number; points: Array<{ t: number; total: number; flagged: number }> } {
-  const range = db.prepare('SELECT min(ts_ms) a, max(ts_ms) b FROM logs').get() as {
+/** Share of entries trimmed at each end to find the bulk of the data. */
+const BULK_TRIM = 0.01;
+/** Below this many entries every entry is shown: too few to call any of them a stray. */
+const BULK_MIN_ENTRIES = 10;
+/** Entries closer than this to the bulk (or half the bulk's span, when longer) continue it. */
+const MIN_GAP_MS = 3_600_000;
+/** Widening steps before giving up and taking the data's end (each step covers a gap's length). */
+const MAX_STEPS = 10_000;
+
+/**
+ * The span holding the bulk of the entries, [from, to): the range between the 1st and 99th
+ * percentile of the timestamps, widened outwards entry by entry while the next entry lies
+ * within a gap (half that range, at least an hour). A detection posted for 2023 beside a day of
+ * traffic stays outside; a quiet tail of the same day does not. Index seeks only.
+ */
+export function bulkRange(db: Db, n: number, min: number, max: number): [number, number] {
+  const k = n >= BULK_MIN_ENTRIES ? Math.max(1, Math.floor(n * BULK_TRIM)) : 0;
+  if (k === 0) return [min, max + 1];
+  const nth = (order: 'ASC' | 'DESC') =>
+    db.prepare(`SELECT ts_ms FROM logs ORDER BY ts_ms ${order} LIMIT 1 OFFSET ?`).pluck().get(k) as number;
+  let lo = nth('ASC');
+  let hi = nth('DESC');
+  const gap = Math.max(MIN_GAP_MS, (hi - lo) / 2);
+  const earlier = db.prepare('SELECT min(ts_ms) FROM logs WHERE ts_ms >= ? AND ts_ms < ?').pluck();
+  const later = db.prepare('SELECT max(ts_ms) FROM logs WHERE ts_ms > ? AND ts_ms <= ?').pluck();
+  let steps = 0;
+  for (; lo > min && steps < MAX_STEPS; steps++) {
+    const t = earlier.get(lo - gap, lo) as number | null;
+    if (t === null) break;
+    lo = t;
+  }
+  if (steps === MAX_STEPS) lo = min;
+  for (steps = 0; hi < max && steps < MAX_STEPS; steps++) {
+    const t = later.get(hi, hi + gap) as number | null;
+    if (t === null) break;
+    hi = t;
+  }
+  if (steps === MAX_STEPS) hi = max;
+  return [lo, hi + 1];
+}
+
+function edge(db: Db, where: string, at: number): Timeline['before'] {
+  const r = db.prepare(`SELECT count(*) n, min(ts_ms) a, max(ts_ms) b FROM logs WHERE ${where}`).get(at) as {
+    n: number;
     a: number | null;
     b: number | null;
   };
-  const from = q.from ?? range.a;
-  const to = q.to ?? (range.b === null ? null : range.b + 1);
-  if (from === null || to === null || to <= from) return { bucketMs: 0, points: [] };
+  return r.n === 0 || r.a === null || r.b === null ? null : { count: r.n, firstTs: r.a, lastTs: r.b };
+}
+
+/**
+ * Entries and flagged entries per bucket, over [from, to) when given; otherwise over every
+ * entry (`all`) or, by default, over the bulk of them (see bulkRange), with the entries left
+ * outside counted on each side.
+ */
+export function timeline(db: Db, q: { from?: number; to?: number; buckets: number; all?: boolean }): Timeline {
+  const stats = logStats(db);
+  const asked = q.from !== undefined || q.to !== undefined;
+  const range: Timeline['range'] = asked ? 'asked' : q.all ? 'all' : 'bulk';
+  const empty = { bucketMs: 0, points: [], from: q.from ?? 0, to: q.to ?? 0, range, before: null, after: null };
+  if (stats.n === 0 || stats.a === null || stats.b === null) return empty;
+  const [from, to] = asked
+    ? [q.from ?? stats.a, q.to ?? stats.b + 1]
+    : q.all
+      ? [stats.a, stats.b + 1]
+      : bulkRange(db, stats.n, stats.a, stats.b);
+  if (to <= from) return { ...empty, from, to };
   const bucketMs = Math.max(1000, Math.ceil((to - from) / q.buckets));
   // Totals come from the ts index alone; flagged entries from the (is_anomaly, score) index, a
   // small set. Joining every entry to its score instead costs a lookup per row.
@@ -70,9 +134,15 @@ export function timeline(
     )
     .all(from, bucketMs, from, to) as Array<{ b: number; n: number }>;
   const flaggedBy = new Map(flagged.map((r) => [r.b, r.n]));
-  const rows = totals.map((r) => ({ b: r.b, total: r.n, flagged: flaggedBy.get(r.b) ?? 0 }));
   return {
     bucketMs,
-    points: rows.map((r) => ({ t: from + r.b * bucketMs, total: r.total, flagged: r.flagged })),
+    points: totals.map((r) => ({ t: from + r.b * bucketMs, total: r.n, flagged: flaggedBy.get(r.b) ?? 0 })),
+    from,
+    to,
+    range,
+    // Counted for a range the engine chose (few entries: at most the trimmed 2 %); an asked
+    // range could leave most of the log out, and counting that costs a scan of it.
+    before: asked ? null : edge(db, 'ts_ms < ?', from),
+    after: asked ? null : edge(db, 'ts_ms >= ?', to),
   };
 }

@@ -151,6 +151,32 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description:
+      'full-text search: a word index of each entry (filled after ingest), its words, the entries it leaves to LIKE',
+    // Contentless and without positions: the index only narrows a search down to candidate
+    // rows, which the LIKE of the search language then checks, so it holds row ids per word and
+    // nothing else. Filled by SearchIndexer after ingest; search_state.upto is the highest id it
+    // covers (rows above it are searched with LIKE alone). The trigger keeps the index free of
+    // removed rows and the mark at or below the newest row (ids of removed rows at the end are reused).
+    sql: `
+      CREATE VIRTUAL TABLE search_fts USING fts5(
+        text, content = '', contentless_delete = 1, detail = none,
+        tokenize = 'unicode61 remove_diacritics 0'
+      );
+      CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE search_skipped (log_id INTEGER PRIMARY KEY);
+      CREATE TABLE search_state (one INTEGER PRIMARY KEY CHECK (one = 1), upto INTEGER NOT NULL);
+      INSERT INTO search_state (one, upto) VALUES (1, 0);
+      CREATE TRIGGER search_forget AFTER DELETE ON logs BEGIN
+        DELETE FROM search_fts WHERE rowid = old.id AND old.id <= (SELECT upto FROM search_state);
+        DELETE FROM search_skipped WHERE log_id = old.id;
+        UPDATE search_state SET upto = (SELECT coalesce(max(id), 0) FROM logs)
+          WHERE upto > (SELECT coalesce(max(id), 0) FROM logs);
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -41,6 +41,9 @@ export type ModelsOverview = z.infer<typeof ModelsOverviewSchema>;
 /** A boolean that also arrives as the text `true`/`false` (query strings). */
 const QueryBoolean = z.union([z.boolean(), z.stringbool()]);
 
+/** GET /logs/:id: one log entry by its id. */
+export const LogIdSchema = z.object({ id: z.coerce.number().int().positive() });
+
 export const AnomalyQuerySchema = z.object({
   from: z.coerce.number().optional(),
   to: z.coerce.number().optional(),
@@ -136,11 +139,27 @@ export const TimelineQuerySchema = z.object({
   from: z.coerce.number().optional(),
   to: z.coerce.number().optional(),
   buckets: z.coerce.number().int().min(1).max(2000).default(200),
+  /** Without from/to: span every entry instead of the bulk of them. */
+  all: QueryBoolean.optional(),
 });
+/** Entries on one side of the shown range: how many, and the first and last of their times. */
+const TimelineEdgeSchema = z.object({ count: z.number().int(), firstTs: z.number(), lastTs: z.number() });
 export const TimelineSchema = z.object({
   bucketMs: z.number(),
   points: z.array(z.object({ t: z.number(), total: z.number().int(), flagged: z.number().int() })),
+  /** The range the buckets cover, [from, to) in epoch ms (0, 0 when there are no entries). */
+  from: z.number(),
+  to: z.number(),
+  /**
+   * How the range was chosen: `asked` (from/to given), `all` (every entry) or `bulk` (the span
+   * holding the bulk of the entries, widened while entries continue it; strays far away are left out).
+   */
+  range: z.enum(['asked', 'all', 'bulk']),
+  /** Entries before `from` and at or after `to`, for a range the engine chose; null when none (or asked). */
+  before: TimelineEdgeSchema.nullable(),
+  after: TimelineEdgeSchema.nullable(),
 });
+export type Timeline = z.infer<typeof TimelineSchema>;
 
 const stats = z.object({
   p50: z.number(),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchSql } from '../../../src/main/queries/search';
+import { searchSql } from '../../../src/main/search/language';
 import type { Db } from '../../../src/main/store/db';
 import { addSource, tempDb } from '../features/helpers';
 
