@@ -1,40 +1,83 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../test/e2e/harness';
 import { seed } from '../test/e2e/seed';
-import { serve } from '../test/helpers/serveProcess';
+import { serve, type Served } from '../test/helpers/serveProcess';
 import { tempDir } from '../test/helpers/tmp';
+import { dropPageCache } from './pageCache';
+
+interface View {
+  hash: string;
+  /** Resolves when the view shows its data. */
+  ready: (page: Page) => Promise<unknown>;
+}
+
+const VIEWS: Record<'overview' | 'anomalies', View> = {
+  overview: { hash: '#overview', ready: (p) => p.locator('canvas').first().waitFor({ timeout: 120_000 }) },
+  anomalies: {
+    hash: '#anomalies',
+    ready: (p) => p.locator('[role="grid"] [role="row"]').nth(1).waitFor({ timeout: 120_000 }),
+  },
+};
+
+/** Milliseconds from navigation until the view shows its data. */
+async function visit(page: Page, server: Served, view: View): Promise<number> {
+  const start = performance.now();
+  await page.goto(`${server.url}${view.hash}`);
+  await view.ready(page);
+  return Math.round(performance.now() - start);
+}
+
+const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
 
 /**
- * First paint of the UI with a large scored database: seeds `rows` scored entries, starts
- * `serve` on them, and times (from navigation) the Overview's numbers and the first rows of
- * the Anomalies view in Debian's Chromium.
+ * First paint of the UI with a large scored database: seeds `rows` scored entries, then times
+ * (from navigation) the Overview's chart and the first rows of the Anomalies view in Debian's
+ * Chromium, both ways:
+ * - cold: for each view, a fresh `serve` process on a database evicted from the OS page cache
+ *   and a fresh Chromium (empty profile and HTTP cache), first visit;
+ * - warm: the same server and page after one visit of that view, the second visit.
  */
-export async function benchFirstPaint(rows = 1_000_000): Promise<Record<string, number>> {
+export async function benchFirstPaint(rows = 1_000_000): Promise<Record<string, number | string>> {
   const tmp = tempDir('od-bench-ui-');
   try {
     const t0 = performance.now();
     seed(tmp.dir, { rows });
     const seedMs = performance.now() - t0;
+    const dbFiles = () => readdirSync(tmp.dir).map((f) => join(tmp.dir, f));
+    let method = '';
+
+    const cold = async (view: View): Promise<number> => {
+      method = dropPageCache(dbFiles());
+      const server = await serve({ dataDir: tmp.dir });
+      const browser = await launchBrowser();
+      try {
+        return await visit(await newPage(browser), server, view);
+      } finally {
+        await browser.close();
+        await server.stop();
+      }
+    };
+    const coldOverview = await cold(VIEWS.overview);
+    const coldAnomalies = await cold(VIEWS.anomalies);
+
     const server = await serve({ dataDir: tmp.dir });
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const time = async (hash: string, ready: () => Promise<unknown>) => {
-        const start = performance.now();
-        await page.goto(`${server.url}${hash}`);
-        await ready();
-        return Math.round(performance.now() - start);
+      const page = await newPage(browser);
+      const warm = async (view: View) => {
+        await visit(page, server, view);
+        return visit(page, server, view);
       };
-      // Warm-up: the SQLite page cache of a freshly started server.
-      await time('#overview', () => page.getByText('Entries', { exact: false }).first().waitFor());
-      const overviewMs = await time('#overview', () => page.locator('canvas').first().waitFor({ timeout: 120_000 }));
-      const anomaliesMs = await time('#anomalies', () =>
-        page.locator('[role="grid"] [role="row"]').nth(1).waitFor({ timeout: 120_000 }),
-      );
       return {
         rows,
         seed_ms: Math.round(seedMs),
-        overview_first_paint_ms: overviewMs,
-        anomalies_first_paint_ms: anomaliesMs,
+        cold_cache_drop: method,
+        overview_cold_ms: coldOverview,
+        anomalies_cold_ms: coldAnomalies,
+        overview_warm_ms: await warm(VIEWS.overview),
+        anomalies_warm_ms: await warm(VIEWS.anomalies),
       };
     } finally {
       await browser.close();

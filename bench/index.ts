@@ -1,17 +1,22 @@
 /**
  * `npm run bench`: every benchmark, each in a fresh child process (so peak RSS and JIT state
  * belong to one benchmark), printed as one JSON object. `--only a,b` picks sections.
+ * `--http-client` is internal: the separate client process of the `http` section.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { benchFeatures } from './features';
 import { benchFirstPaint } from './firstPaint';
 import { benchHttp } from './http';
+import { detectClientChild, type ClientTarget } from './httpClient';
 import { benchIngest } from './ingest';
+import { benchIncidents } from './incidents';
+import { benchIngestEngine } from './ingestEngine';
 import { benchMl } from './ml';
 import { benchModels } from './models';
 import { benchParse } from './parse';
 import { benchQuality } from './quality';
+import { benchSearch } from './search';
 
 type Section = () => Promise<Record<string, unknown>>;
 
@@ -19,16 +24,23 @@ const SECTIONS: Record<string, Section> = {
   parse: benchParse,
   ingest_250k: () => benchIngest(250_000),
   ingest_1m: () => benchIngest(1_000_000),
+  ingest_engine_1m: () => benchIngestEngine(1_000_000),
   features: benchFeatures,
   ml: benchMl,
   http: benchHttp,
   models: benchModels,
   ui_first_paint_1m: () => benchFirstPaint(1_000_000),
   quality: benchQuality,
+  search_1m: benchSearch,
+  incidents_1m: benchIncidents,
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { section: { type: 'string' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { section: { type: 'string' }, only: { type: 'string' }, 'http-client': { type: 'string' } },
+  });
+  // bench/http.ts runs its client as a child of its own: this bundle with the target as JSON.
+  if (values['http-client']) return detectClientChild(JSON.parse(values['http-client']) as ClientTarget);
   if (values.section) {
     const run = SECTIONS[values.section];
     if (!run) throw new Error(`unknown section ${values.section}`);

@@ -12,6 +12,7 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WINDOW_STATE_FILE } from '../../src/main/desktop/windowState';
 import { ROOT } from '../helpers/serveProcess';
+import { trackConsole, type ConsoleTrack } from './harness';
 import { tempDir } from '../helpers/tmp';
 
 /** The Electron executable when its binary is installed, else null. */
@@ -37,7 +38,8 @@ describe.skipIf(ELECTRON === null)(
     const log = join(t.dir, 'opened.log');
     let app: ElectronApplication;
     let page: Page;
-    const errors: string[] = [];
+    // One per window opened: the restart test opens a second one.
+    const tracks: ConsoleTrack[] = [];
 
     const launch = () =>
       _electron.launch({
@@ -66,10 +68,7 @@ describe.skipIf(ELECTRON === null)(
       writeFileSync(log, '10.0.0.1 - - [12/Oct/2023:10:00:00 +0000] "GET /opened HTTP/1.1" 200 1 "-" "e2e"\n');
       app = await launch();
       page = await app.firstWindow();
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
+      tracks.push(trackConsole(page));
       await page.getByRole('navigation', { name: 'Views' }).waitFor();
     }, 180_000);
 
@@ -107,13 +106,15 @@ describe.skipIf(ELECTRON === null)(
       expect(saved.bounds).toMatchObject({ width: 1000, height: 700 });
       app = await launch();
       page = await app.firstWindow();
+      tracks.push(trackConsole(page));
       await page.getByRole('navigation', { name: 'Views' }).waitFor();
       const bounds = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0].getBounds());
       expect(bounds).toMatchObject({ width: 1000, height: 700 });
     }, 120_000);
 
-    it('logs no renderer errors', () => {
-      expect(errors).toEqual([]);
+    it('logs no renderer errors in either window', () => {
+      expect(tracks).toHaveLength(2);
+      for (const track of tracks) track.assertClean();
     });
   },
 );

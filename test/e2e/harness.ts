@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
 import { serve, type Served } from '../helpers/serveProcess';
 
 export { serve, type Served };
@@ -26,16 +26,48 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page that records console errors and uncaught exceptions for the test to assert on. */
-export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+/** Console errors and uncaught exceptions of one page, for the test to assert on. */
+export interface ConsoleTrack {
+  /** `console.error` texts (Chromium's "Failed to load resource" lines with ` at <url>`) and `pageerror: ` messages. */
+  readonly errors: string[];
+  /** Fails unless every error so far matches one of `allowed`; the patterns also count as allowed for later checks. */
+  assertClean(allowed?: RegExp[]): void;
+}
+
+export function trackConsole(page: Page): ConsoleTrack {
   const errors: string[] = [];
+  const allowedSoFar: RegExp[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() !== 'error') return;
+    // Chromium's failed-request line does not name the resource; add it so a test can allow exactly one.
+    const text = m.text();
+    errors.push(text.startsWith('Failed to load resource') ? `${text} at ${m.location().url}` : text);
   });
-  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return {
+    errors,
+    assertClean(allowed = []) {
+      allowedSoFar.push(...allowed);
+      const unexpected = errors.filter((e) => !allowedSoFar.some((re) => re.test(e)));
+      expect(unexpected, `console errors on ${page.url()}`).toEqual([]);
+    },
+  };
+}
+
+/**
+ * A page whose console errors and uncaught exceptions fail the test that opened it, checked when
+ * the test finishes. A test that provokes an error on purpose calls `track.assertClean([pattern])`.
+ * Call it inside a test (the check hooks onto that test); elsewhere use `trackConsole`.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; errors: string[]; track: ConsoleTrack }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const track = trackConsole(page);
+  onTestFinished(() => track.assertClean());
   await page.goto(url);
-  return { page, errors };
+  return { page, errors: track.errors, track };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -14,6 +14,7 @@ interface ModelRow {
   metrics: string;
   train_ms: number;
   error: string | null;
+  comparable?: number;
 }
 
 export interface CompletedTraining {
@@ -137,7 +138,9 @@ export class ModelRegistry {
   list(live: number | null, limit = 50): ModelVersion[] {
     const rows = this.db
       .prepare(
-        'SELECT version, created_at, status, config, span_start_ms, span_end_ms, rows, thresholds, metrics, train_ms, error FROM models ORDER BY version DESC LIMIT ?',
+        `SELECT version, created_at, status, config, span_start_ms, span_end_ms, rows, thresholds, metrics, train_ms, error,
+                EXISTS (SELECT 1 FROM model_snapshots s WHERE s.version = models.version) AS comparable
+         FROM models ORDER BY version DESC LIMIT ?`,
       )
       .all(limit) as ModelRow[];
     return rows.map((r) => ({
@@ -145,6 +148,7 @@ export class ModelRegistry {
       createdAt: r.created_at,
       status: r.status,
       live: r.version === live,
+      comparable: r.comparable === 1,
       config: storedConfig(r.config),
       spanStartMs: r.span_start_ms,
       spanEndMs: r.span_end_ms,

@@ -9,6 +9,8 @@ export const ModelVersionSchema = z.object({
   createdAt: z.number().int(),
   status: z.enum(['training', 'complete', 'failed']),
   live: z.boolean(),
+  /** What it flagged when it went live is kept, so the Models view can compare it (GET /models/diff). */
+  comparable: z.boolean(),
   config: AppConfigSchema,
   spanStartMs: z.number().nullable(),
   spanEndMs: z.number().nullable(),

@@ -1,7 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../../helpers/tmp';
-import { launchBrowser, openPage, serve, type Served } from '../harness';
+import { launchBrowser, openPage, serve, type ConsoleTrack, type Served } from '../harness';
 import { seed, type Seeded, type SeedOptions } from '../seed';
+
+export { trackConsole, type ConsoleTrack } from '../harness';
 
 export interface SeededApp {
   server: Served;
@@ -29,7 +31,10 @@ export async function seededApp(opts: SeedOptions): Promise<SeededApp> {
 }
 
 /** Opens the app on a view (the hash survives the token hand-over). */
-export async function openView(app: SeededApp, view: string): Promise<{ page: Page; errors: string[] }> {
+export async function openView(
+  app: SeededApp,
+  view: string,
+): Promise<{ page: Page; errors: string[]; track: ConsoleTrack }> {
   const opened = await openPage(app.browser, `${app.server.url}#${view}`);
   await opened.page.getByRole('heading', { level: 2 }).waitFor();
   return opened;

@@ -67,7 +67,7 @@ describe('training', () => {
     expect(m.training).toBe(false);
     expect(m.nextRunAt).toBeGreaterThan(Date.now());
     const [v] = m.versions;
-    expect(v).toMatchObject({ version: 1, status: 'complete', live: true, rows: ROWS, error: null });
+    expect(v).toMatchObject({ version: 1, status: 'complete', live: true, comparable: true, rows: ROWS, error: null });
     expect(v.config).toMatchObject({ models: ['iforest', 'lof', 'knn'], contamination: 0.05, trainingSpanHours: 24 });
     const { lo, hi } = server.engine.db.prepare('SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM logs').get() as {
       lo: number;

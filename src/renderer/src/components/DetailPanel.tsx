@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { FeedbackForm } from './FeedbackForm';
 import { formatDuration } from '../../../shared/duration';
 import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
-import { useAnomalies } from '../store/anomaliesStore';
+import type { DetailState } from '../store/anomaliesStore';
 import { useUtc } from '../store/prefsStore';
 import { fmtInt, fmtScore, fmtTime } from './format';
 import { NeighboursChart } from './NeighboursChart';
@@ -45,7 +45,10 @@ export function explain(d: LogDetail): string[] {
   return reasons;
 }
 
-function Summary({ row, detail }: { row?: AnomalyRow; detail?: LogDetail }) {
+/** What a list already knows of an entry (an Anomalies row, or an incident's entry, unscored ones too). */
+export type EntryRow = Omit<AnomalyRow, 'votes' | 'isAnomaly'> & { votes: number | null; isAnomaly: boolean | null };
+
+function Summary({ row, detail }: { row?: EntryRow; detail?: LogDetail }) {
   const utc = useUtc();
   const src = detail ?? row;
   if (!src) return null;
@@ -192,7 +195,7 @@ function Models({ d }: { d: LogDetail }) {
   );
 }
 
-function Loaded({ d }: { d: LogDetail }) {
+function Loaded({ d, brief }: { d: LogDetail; brief: boolean }) {
   const reasons = explain(d);
   // The engine may list the entry among its own neighbours; count the others only.
   const others = d.neighbours.filter((n) => n.id !== d.id).length;
@@ -205,9 +208,15 @@ function Loaded({ d }: { d: LogDetail }) {
             {reasons.map((r) => (
               <li key={r}>{r}</li>
             ))}
+            <li>
+              {d.score.votes} vote{d.score.votes === 1 ? '' : 's'}, combined score {fmtScore(d.score.combinedScore)}
+            </li>
           </ul>
         </div>
+      ) : brief ? (
+        <p className="muted">This entry has not been scored yet.</p>
       ) : null}
+      {brief ? <Explanation d={d} /> : null}
       <section aria-labelledby="raw-title">
         <h4 id="raw-title">Raw line</h4>
         {/* Text only: log lines are attacker-controlled and must never become markup. */}
@@ -219,23 +228,27 @@ function Loaded({ d }: { d: LogDetail }) {
       <section aria-label="Request">
         <Summary detail={d} />
       </section>
-      <section aria-labelledby="features-title">
-        <h4 id="features-title">Features</h4>
-        <Explanation d={d} />
-        <Features d={d} />
-      </section>
-      <section aria-labelledby="models-title">
-        <h4 id="models-title">Models</h4>
-        <Models d={d} />
-      </section>
-      <section aria-labelledby="feedback-title">
-        <h4 id="feedback-title">Your verdict</h4>
-        <FeedbackForm
-          key={d.id}
-          target={{ entry: d.id }}
-          seed={{ ip: d.ip, endpoint: d.endpoint, ...(d.userAgent ? { userAgent: d.userAgent } : {}) }}
-        />
-      </section>
+      {brief ? null : (
+        <>
+          <section aria-labelledby="features-title">
+            <h4 id="features-title">Features</h4>
+            <Explanation d={d} />
+            <Features d={d} />
+          </section>
+          <section aria-labelledby="models-title">
+            <h4 id="models-title">Models</h4>
+            <Models d={d} />
+          </section>
+          <section aria-labelledby="feedback-title">
+            <h4 id="feedback-title">Your verdict</h4>
+            <FeedbackForm
+              key={d.id}
+              target={{ entry: d.id }}
+              seed={{ ip: d.ip, endpoint: d.endpoint, ...(d.userAgent ? { userAgent: d.userAgent } : {}) }}
+            />
+          </section>
+        </>
+      )}
       <section aria-labelledby="neighbours-title">
         <h4 id="neighbours-title">
           {d.ip} inside the window ({fmtInt(others)} other {others === 1 ? 'entry' : 'entries'})
@@ -250,12 +263,22 @@ function Loaded({ d }: { d: LogDetail }) {
   );
 }
 
-/** One entry in depth (getLog). Escape closes it; j/k in the table move to the next entry. */
-export function DetailPanel() {
-  const detail = useAnomalies((s) => s.detail);
-  const row = useAnomalies((s) => (s.selected >= 0 ? s.rows[s.selected] : undefined));
-  const close = useAnomalies((s) => s.close);
-  const retry = useAnomalies((s) => s.retryDetail);
+interface Props {
+  detail: DetailState | null;
+  /** The list's row of the selected entry: shown while the details load, or when they fail. */
+  row?: EntryRow;
+  onClose(): void;
+  onRetry(): void;
+  className?: string;
+  /**
+   * Verdict, the engine's words, raw line, request and neighbours only: for an incident's
+   * entries, whose verdict form and tops are the incident's own.
+   */
+  brief?: boolean;
+}
+
+/** One entry in depth (getLog), of whichever list feeds it. Escape closes it; j/k in the list move to the next entry. */
+export function DetailPanel({ detail, row, onClose: close, onRetry: retry, className, brief = false }: Props) {
   const body = useRef<HTMLDivElement>(null);
   const id = detail?.id;
 
@@ -267,7 +290,7 @@ export function DetailPanel() {
   if (!detail) return null;
   const listRow = row && row.id === detail.id ? row : undefined;
   return (
-    <aside className="detail" aria-label="Entry details" aria-busy={detail.status === 'loading'}>
+    <aside className={`detail ${className ?? ''}`} aria-label="Entry details" aria-busy={detail.status === 'loading'}>
       <header>
         <h3 aria-live="polite">Entry {fmtInt(detail.id)}</h3>
         <button className="icon" aria-label="Close details" title="Close (Escape)" onClick={close}>
@@ -290,7 +313,7 @@ export function DetailPanel() {
               <button onClick={retry}>Retry</button>
             </div>
             <Summary row={listRow} />
-            {listRow ? (
+            {listRow && listRow.votes !== null && listRow.isAnomaly !== null ? (
               <p className="muted">
                 {listRow.votes} vote{listRow.votes === 1 ? '' : 's'}, combined score {fmtScore(listRow.combinedScore)}
                 {listRow.isAnomaly ? ' (flagged)' : ''}
@@ -298,7 +321,7 @@ export function DetailPanel() {
             ) : null}
           </>
         ) : (
-          <Loaded d={detail.data} />
+          <Loaded d={detail.data} brief={brief} />
         )}
       </div>
       <p className="detail-keys muted small">j / k: next / previous entry · Esc: close</p>

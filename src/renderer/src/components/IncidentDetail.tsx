@@ -3,11 +3,11 @@ import { IncidentActions } from './IncidentActions';
 import type { IncidentDetail as Detail } from '../../../shared/schemas/incidents';
 import { DEFAULT_FILTER, useAnomalies } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
-import { useIncidents, type OpenIncident } from '../store/incidentsStore';
+import { selectedEntry, useIncidents, type OpenIncident } from '../store/incidentsStore';
 import { useUtc } from '../store/prefsStore';
 import { fmtElapsed, fmtInt, fmtScore, fmtTime } from './format';
 import { IncidentEntries } from './IncidentEntries';
-import { IncidentEntryPanel } from './IncidentEntryPanel';
+import { DetailPanel } from './DetailPanel';
 import { periodEnd, statusClass } from './IncidentText';
 import { IncidentTimeline } from './IncidentTimeline';
 
@@ -137,6 +137,15 @@ function Tops({ d }: { d: Detail }) {
   );
 }
 
+/** The open entry of the incident in depth (without the verdict form: the incident has its own). */
+function EntryPanel() {
+  const entry = useIncidents((s) => s.entry);
+  const row = useIncidents(selectedEntry);
+  const close = useIncidents((s) => s.closeEntry);
+  const retry = useIncidents((s) => s.retryEntry);
+  return <DetailPanel detail={entry} row={row} onClose={close} onRetry={retry} className="incident-entry" brief />;
+}
+
 function Ready({ d, outdated }: { d: Detail; outdated: boolean }) {
   const entryOpen = useIncidents((s) => s.entry !== null);
   return (
@@ -170,7 +179,7 @@ function Ready({ d, outdated }: { d: Detail; outdated: boolean }) {
         <div className="split-main">
           <IncidentEntries rows={d.rows} firstMs={d.firstTsMs} lastMs={d.lastTsMs} />
         </div>
-        <IncidentEntryPanel />
+        <EntryPanel />
       </div>
     </>
   );

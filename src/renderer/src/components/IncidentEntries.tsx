@@ -1,7 +1,7 @@
 import { useIncidents, type IncidentEntry } from '../store/incidentsStore';
 import { useUtc } from '../store/prefsStore';
 import { fmtScore, fmtTime } from './format';
-import { IncidentGrid, moveKey, type GridColumn } from './IncidentGrid';
+import { listKey, VirtualTable, type GridColumn } from './VirtualTable';
 import { statusClass } from './IncidentText';
 
 const ROW_HEIGHT = 32;
@@ -57,15 +57,8 @@ function columns(utc: boolean, oneDay: boolean): GridColumn<IncidentEntry>[] {
 function entriesKey(key: string, pageRows: number): boolean {
   const s = useIncidents.getState();
   const total = s.open?.status === 'ready' ? s.open.data.rows.length : 0;
-  const next = moveKey(key, s.entrySelected, total, pageRows);
-  if (next !== null) {
-    s.selectEntry(next);
+  if (listKey(key, pageRows, { selected: s.entrySelected, total, select: s.selectEntry, open: s.openEntry }))
     return true;
-  }
-  if (key === 'Enter' && s.entrySelected >= 0) {
-    s.openEntry();
-    return true;
-  }
   if (key === 'Escape') {
     if (s.entry) s.closeEntry();
     else s.close();
@@ -85,7 +78,7 @@ export function IncidentEntries({ rows, firstMs, lastMs }: { rows: IncidentEntry
   const utc = useUtc();
   const oneDay = fmtTime(firstMs, utc).slice(0, 10) === fmtTime(lastMs, utc).slice(0, 10);
   return (
-    <IncidentGrid
+    <VirtualTable
       label="Entries of the incident"
       idPrefix="incident-entry"
       className={`incident-entries ${oneDay ? 'one-day' : ''}`}

@@ -55,6 +55,19 @@ export const fmtTime = (ms: number | null | undefined, utc = false): string => {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 };
 
+/**
+ * A period [from, to) in one line: `2024-05-04 13:20–13:30` within a day, both dates otherwise;
+ * seconds only where either end has them.
+ */
+export const fmtSpan = (from: number, to: number, utc = false): string => {
+  const a = fmtTime(from, utc);
+  const b = fmtTime(to, utc);
+  const cut = a.endsWith(':00') && b.endsWith(':00') ? 16 : 19;
+  return a.slice(0, 10) === b.slice(0, 10)
+    ? `${a.slice(0, cut)}–${b.slice(11, cut)}`
+    : `${a.slice(0, cut)} – ${b.slice(0, cut)}`;
+};
+
 /** The value of a `datetime-local` input for a time. */
 export const toInputTime = (ms: number | undefined, utc: boolean): string => {
   if (ms === undefined) return '';

@@ -1,12 +1,106 @@
 import { useEffect } from 'react';
+import type { AnomalyRow } from '../../../shared/schemas/analysis';
 import { AnomalyFilters, RangeChip } from '../components/AnomalyFilters';
 import { anomaliesToCsv, exportFileName } from '../components/csv';
 import { DetailPanel } from '../components/DetailPanel';
 import { EmptyState } from '../components/EmptyState';
-import { fmtInt } from '../components/format';
-import { VirtualTable } from '../components/VirtualTable';
-import { exportAnomaliesCsv, useAnomalies } from '../store/anomaliesStore';
+import { fmtInt, fmtScore, fmtTime } from '../components/format';
+import { statusClass } from '../components/IncidentText';
+import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
+import { exportAnomaliesCsv, useAnomalies, type AnomalyFilter } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
+import { useUtc } from '../store/prefsStore';
+
+const ROW_HEIGHT = 32;
+
+type SortKey = AnomalyFilter['sort'];
+
+/** A header that sorts by its column: descending first, then flips. */
+function sortBy(filter: AnomalyFilter, key: SortKey): GridColumn<AnomalyRow>['sort'] {
+  const active = filter.sort === key;
+  return {
+    state: active ? (filter.order === 'desc' ? 'descending' : 'ascending') : 'none',
+    onSort: () =>
+      useAnomalies.getState().setFilter({ sort: key, order: active && filter.order === 'desc' ? 'asc' : 'desc' }),
+  };
+}
+
+function columns(utc: boolean, filter: AnomalyFilter): GridColumn<AnomalyRow>[] {
+  return [
+    { header: 'Time', className: 'mono', cell: (r) => fmtTime(r.tsMs, utc), sort: sortBy(filter, 'time') },
+    { header: 'IP', className: 'mono', cell: (r) => r.ip },
+    {
+      header: 'Endpoint',
+      className: 'mono ellipsis',
+      cell: (r) => (
+        <>
+          {r.method ? <span className="method">{r.method}</span> : null}
+          {r.endpoint}
+        </>
+      ),
+      title: (r) => r.endpoint,
+    },
+    { header: 'Status', className: 'num', cell: (r) => <span className={statusClass(r.status)}>{r.status}</span> },
+    {
+      header: 'Votes',
+      className: 'num',
+      cell: (r) => <span className={`votes v${Math.min(r.votes, 3)}`}>{r.votes}</span>,
+      label: (r) => `${r.votes} votes`,
+    },
+    { header: 'Score', className: 'num', cell: (r) => fmtScore(r.combinedScore), sort: sortBy(filter, 'score') },
+  ];
+}
+
+/** j/k, arrows, Page Up/Down, Home/End move; Enter opens the entry, Escape closes it. */
+function gridKey(key: string, pageRows: number): boolean {
+  const s = useAnomalies.getState();
+  if (listKey(key, pageRows, { selected: s.selected, total: s.total, select: s.select, open: s.open })) return true;
+  if (key === 'Escape' && s.detail) {
+    s.close();
+    return true;
+  }
+  return false;
+}
+
+const open = (index: number) => useAnomalies.getState().open(index);
+const ensureRange = (start: number, end: number) => useAnomalies.getState().ensureRange(start, end);
+const rowId = (r: AnomalyRow) => r.id;
+
+function AnomalyGrid() {
+  const rows = useAnomalies((s) => s.rows);
+  const selected = useAnomalies((s) => s.selected);
+  const filter = useAnomalies((s) => s.filter);
+  const generation = useAnomalies((s) => s.generation);
+  const openId = useAnomalies((s) => s.detail?.id ?? null);
+  const utc = useUtc();
+  return (
+    <VirtualTable
+      label="Scored entries"
+      idPrefix="anomaly-row"
+      rowHeight={ROW_HEIGHT}
+      columns={columns(utc, filter)}
+      rows={rows}
+      rowId={rowId}
+      selected={selected}
+      openId={openId}
+      onKey={gridKey}
+      onOpen={open}
+      onRange={ensureRange}
+      generation={generation}
+      scrollKey={generation}
+      hint="j / k or arrows select · Enter opens · End jumps to the last entry"
+    />
+  );
+}
+
+/** The open entry in depth, fed from the anomalies store. */
+function EntryPanel() {
+  const detail = useAnomalies((s) => s.detail);
+  const row = useAnomalies((s) => (s.selected >= 0 ? s.rows[s.selected] : undefined));
+  const close = useAnomalies((s) => s.close);
+  const retry = useAnomalies((s) => s.retryDetail);
+  return <DetailPanel detail={detail} row={row} onClose={close} onRetry={retry} />;
+}
 
 function ResultLine() {
   const total = useAnomalies((s) => s.total);
@@ -90,7 +184,7 @@ function Results() {
       </EmptyState>
     );
   }
-  return <VirtualTable />;
+  return <AnomalyGrid />;
 }
 
 export function AnomaliesView() {
@@ -108,7 +202,7 @@ export function AnomaliesView() {
         <div className="split-main">
           <Results />
         </div>
-        <DetailPanel />
+        <EntryPanel />
       </div>
     </section>
   );

@@ -3,7 +3,7 @@ import type { Incident } from '../../../shared/schemas/incidents';
 import { EmptyState } from '../components/EmptyState';
 import { fmtInt, fmtScore } from '../components/format';
 import { IncidentDetail } from '../components/IncidentDetail';
-import { IncidentGrid, moveKey, type GridColumn } from '../components/IncidentGrid';
+import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
 import { IncidentPeriod, ipsText, summaryAfterLabel } from '../components/IncidentText';
 import { useApp } from '../store/appStore';
 import { useIncidents } from '../store/incidentsStore';
@@ -38,18 +38,9 @@ function columns(utc: boolean): GridColumn<Incident>[] {
 }
 
 /** j/k, arrows, Page Up/Down, Home/End move; Enter opens the incident. */
-function listKey(key: string, pageRows: number): boolean {
+function incidentsKey(key: string, pageRows: number): boolean {
   const s = useIncidents.getState();
-  const next = moveKey(key, s.selected, s.total, pageRows);
-  if (next !== null) {
-    s.select(next);
-    return true;
-  }
-  if (key === 'Enter' && s.selected >= 0) {
-    s.openAt();
-    return true;
-  }
-  return false;
+  return listKey(key, pageRows, { selected: s.selected, total: s.total, select: s.select, open: s.openAt });
 }
 
 const openAt = (index: number) => useIncidents.getState().openAt(index);
@@ -106,7 +97,7 @@ function IncidentList() {
   const generation = useIncidents((s) => s.generation);
   const utc = useUtc();
   return (
-    <IncidentGrid
+    <VirtualTable
       label="Incidents"
       idPrefix="incident-row"
       className="incident-list"
@@ -116,7 +107,7 @@ function IncidentList() {
       rowId={incidentId}
       selected={selected}
       openId={null}
-      onKey={listKey}
+      onKey={incidentsKey}
       onOpen={openAt}
       onRange={ensureRange}
       generation={generation}

@@ -4,6 +4,7 @@ import type { ModelVersion } from '../../../shared/schemas/analysis';
 import { EmptyState } from '../components/EmptyState';
 import { fmtElapsed, fmtInt, fmtPct, fmtRelative, fmtScore, fmtTime } from '../components/format';
 import { JobProgress } from '../components/JobProgress';
+import { ModelDiff } from '../components/ModelDiff';
 import { useApp } from '../store/appStore';
 import { useJobs } from '../store/jobsStore';
 import { useModels } from '../store/modelsStore';
@@ -188,6 +189,7 @@ export function ModelsView() {
     <div className="models-view">
       <Toolbar />
       <Schedule />
+      <ModelDiff />
       <section aria-labelledby="history-title">
         <h3 id="history-title">History</h3>
         <History />

@@ -1,7 +1,8 @@
 import { useCallback, useEffect } from 'react';
+import type { Timeline } from '../../../shared/schemas/analysis';
 import type { Incident } from '../../../shared/schemas/incidents';
 import { EmptyState } from '../components/EmptyState';
-import { fmtInt, fmtPct, fmtRate, fmtRelative, fmtScore, fmtTime } from '../components/format';
+import { fmtInt, fmtPct, fmtRate, fmtRelative, fmtScore, fmtSpan, fmtTime } from '../components/format';
 import { ipsText, summaryAfterLabel } from '../components/IncidentText';
 import { TimelineChart } from '../components/TimelineChart';
 import { useAnomalies } from '../store/anomaliesStore';
@@ -54,33 +55,119 @@ function Counts() {
   );
 }
 
+type TimelineEdge = NonNullable<Timeline['before']>;
+
+/** "1 entry at 2023-10-27 10:00:00", "3 entries on 2023-10-27", "40 entries from … to …". */
+function edgeText(e: TimelineEdge, utc: boolean): string {
+  const first = fmtTime(e.firstTs, utc);
+  const last = fmtTime(e.lastTs, utc);
+  if (e.count === 1) return `1 entry at ${first}`;
+  if (first.slice(0, 10) === last.slice(0, 10)) return `${fmtInt(e.count)} entries on ${first.slice(0, 10)}`;
+  return `${fmtInt(e.count)} entries from ${first.slice(0, 10)} to ${last.slice(0, 10)}`;
+}
+
+/** Entries the unzoomed range leaves out (a stray detection posted for another year), on their side. */
+function OutsideNotes({ timeline }: { timeline: Timeline }) {
+  const utc = useUtc();
+  const setShowAll = useOverview((s) => s.setShowAll);
+  const { before, after } = timeline;
+  if (timeline.range !== 'bulk' || (!before && !after)) return null;
+  return (
+    <div className="timeline-outside" role="note" aria-label="Entries outside the shown range">
+      {before ? <span className="badge warn">◀ {edgeText(before, utc)} outside the shown range</span> : null}
+      <button className="link" onClick={() => setShowAll(true)}>
+        Show every entry
+      </button>
+      {after ? <span className="badge warn after">{edgeText(after, utc)} outside the shown range ▶</span> : null}
+    </div>
+  );
+}
+
+const RANGE_NOTE: Record<Timeline['range'], string> = {
+  bulk: '',
+  all: ' (every entry)',
+  asked: ' (zoomed)',
+};
+
 function Timeline() {
   const timeline = useOverview((s) => s.timeline);
+  const zoomed = useOverview((s) => s.zoom !== null || s.showAll);
+  const canZoomOut = useOverview((s) => s.zoom !== null);
+  const dragZooms = useOverview((s) => s.dragZooms);
+  const { setZoom, zoomBy, resetZoom, setDragZooms } = useOverview.getState();
   const go = useApp((s) => s.go);
-  // Brushing a period lists its flagged entries.
-  const onRange = useCallback(
+  const utc = useUtc();
+  // Listing a period shows its flagged entries in Anomalies.
+  const onList = useCallback(
     (from: number, to: number) => {
       useAnomalies.getState().setFilter({ from, to });
       go('anomalies');
     },
     [go],
   );
+  const onZoom = useCallback((from: number, to: number) => setZoom({ from, to }), [setZoom]);
+  const shown = timeline && timeline.to > timeline.from ? timeline : null;
   return (
     <section className="panel" aria-labelledby="timeline-title">
       <div className="panel-head">
         <h3 id="timeline-title">Entries over time</h3>
-        <span className="muted small">Drag across the chart to list the flagged entries of that period</span>
+        {shown ? (
+          <span className="timeline-range mono" data-from={shown.from} data-to={shown.to}>
+            {fmtSpan(shown.from, shown.to, utc)}
+            {RANGE_NOTE[shown.range]}
+          </span>
+        ) : null}
+        <div className="timeline-tools" role="toolbar" aria-label="Timeline zoom">
+          <button aria-label="Zoom out" title="Zoom out (−)" disabled={!canZoomOut} onClick={() => zoomBy(2)}>
+            −
+          </button>
+          <button aria-label="Zoom in" title="Zoom in (+)" disabled={!shown} onClick={() => zoomBy(0.5)}>
+            +
+          </button>
+          <button title="Back to the range holding the bulk of the entries (0)" disabled={!zoomed} onClick={resetZoom}>
+            Reset
+          </button>
+          {shown ? (
+            <button className="link" onClick={() => onList(shown.from, shown.to)}>
+              List flagged entries
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <div className="timeline-drag">
+        <span className="muted small">
+          {dragZooms
+            ? 'Drag across the chart to zoom in; Shift+drag lists the flagged entries of that period.'
+            : 'Drag across the chart to list the flagged entries of that period; Shift+drag zooms in.'}{' '}
+          Double-click resets.
+        </span>
+        <label className="check small">
+          <input type="checkbox" checked={dragZooms} onChange={(e) => setDragZooms(e.target.checked)} />
+          Drag to zoom
+        </label>
       </div>
       {!timeline ? (
         <div className="chart-placeholder" style={{ height: 230 }} role="status">
           Loading…
         </div>
-      ) : timeline.points.length === 0 ? (
-        <div className="chart-placeholder" style={{ height: 230 }}>
-          No entries in range
-        </div>
       ) : (
-        <TimelineChart timeline={timeline} onRange={onRange} />
+        <>
+          <OutsideNotes timeline={timeline} />
+          {timeline.bucketMs === 0 ? (
+            <div className="chart-placeholder" style={{ height: 230 }}>
+              No entries in range
+            </div>
+          ) : (
+            <TimelineChart
+              timeline={timeline}
+              onList={onList}
+              onZoom={onZoom}
+              onZoomBy={zoomBy}
+              onReset={resetZoom}
+              dragZooms={dragZooms}
+            />
+          )}
+        </>
       )}
     </section>
   );
