@@ -17,51 +17,39 @@ export const MAIN_LAYERS = {
   'engine.ts': [
     'api',
     'analysis',
-    'detect',
     'incidents',
     'models',
-    'scheduler',
     'queries',
     'search',
     'ingest',
     'features',
     'feedback',
-    'settings',
-    'security',
     'store',
     'events.ts',
     'logger.ts',
   ],
   api: [
     'analysis',
-    'detect',
     'incidents',
     'models',
-    'scheduler',
     'queries',
     'search',
     'ingest',
     'features',
     'feedback',
-    'settings',
-    'security',
     'store',
     'events.ts',
     'logger.ts',
   ],
-  detect: ['models', 'ingest', 'features', 'store'],
   incidents: ['search', 'ingest', 'features', 'feedback', 'store'],
-  models: ['features', 'feedback', 'ml', 'store', 'events.ts', 'logger.ts'],
+  models: ['ingest', 'features', 'feedback', 'detectors', 'store', 'events.ts', 'logger.ts'],
   analysis: ['features', 'store', 'events.ts', 'logger.ts'],
-  scheduler: ['settings', 'store', 'logger.ts'],
   queries: ['search', 'ingest', 'features', 'feedback', 'store'],
   search: ['store', 'logger.ts'],
   ingest: ['store', 'events.ts', 'logger.ts'],
-  features: ['ml', 'store'],
+  features: ['detectors', 'store'],
   feedback: ['store'],
-  settings: ['store'],
-  security: ['store'],
-  ml: [],
+  detectors: [],
   store: [],
   'events.ts': [],
   'logger.ts': [],
@@ -69,7 +57,7 @@ export const MAIN_LAYERS = {
 };
 /** Only the desktop shell and the IPC bridge touch Electron; the detectors touch no I/O at all. */
 const ELECTRON_MODULES = ['index.ts', 'ipc'];
-const PURE_MODULES = { ml: ['better-sqlite3', 'node:fs', 'node:child_process', 'node:net'] };
+const PURE_MODULES = { detectors: ['better-sqlite3', 'node:fs', 'node:child_process', 'node:net'] };
 
 function mainLayerRules() {
   const names = Object.keys(MAIN_LAYERS);

@@ -6,8 +6,8 @@
  * Goals: fit of all three < 3 s, scoring 300,000 new rows with all three < 2 s
  * (scikit-learn: 13 s and 10 s).
  */
-import { Ensemble, IsolationForest, KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../src/main/ml';
-import { Rng } from '../src/main/ml/rng';
+import { Ensemble, IsolationForest, KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../src/main/detectors';
+import { Rng } from '../src/main/detectors/rng';
 
 const ROWS = 300_000;
 const IPS = 20;

@@ -19,7 +19,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
 import type { ModelName } from '../src/shared/config';
 import { Engine } from '../src/main/engine';
-import { IsolationForest, KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../src/main/ml';
+import { IsolationForest, KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../src/main/detectors';
 import { readSpan } from '../src/main/models/featureReader';
 import { MlClient } from '../src/main/models/mlClient';
 import { bundleDir } from '../src/main/paths';

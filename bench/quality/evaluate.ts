@@ -11,10 +11,10 @@ import {
   RAW_COLUMNS,
   type CatalogueEntry,
 } from '../../src/main/features/catalogueWindow';
-import { Ensemble } from '../../src/main/ml/ensemble';
-import { LedEnsemble } from '../../src/main/ml/ledEnsemble';
-import { rocAuc } from '../../src/main/ml/stats';
-import type { Matrix } from '../../src/main/ml/types';
+import { Ensemble } from '../../src/main/detectors/ensemble';
+import { LedEnsemble } from '../../src/main/detectors/ledEnsemble';
+import { rocAuc } from '../../src/main/detectors/stats';
+import type { Matrix } from '../../src/main/detectors/types';
 import { entityRows } from '../../src/main/features/entities';
 
 export interface Labelled extends CatalogueEntry {

@@ -1,14 +1,14 @@
 import type { FeaturePipeline } from '../analysis/featurePipeline';
-import type { DetectService } from '../detect/detectService';
+import type { DetectService } from '../models/detectService';
 import type { EventBus } from '../events';
 import type { FeedbackStore } from '../feedback/feedbackStore';
 import type { IncidentStore } from '../incidents/incidentStore';
 import type { IngestService } from '../ingest/ingestService';
 import type { Logger } from '../logger';
 import type { ModelService } from '../models/modelService';
-import type { Scheduler } from '../scheduler/scheduler';
-import type { TokenStore } from '../security/token';
-import type { ConfigStore } from '../settings/configStore';
+import type { Scheduler } from '../models/scheduler';
+import type { TokenStore } from '../store/tokenStore';
+import type { ConfigStore } from '../store/configStore';
 import type { Db } from '../store/db';
 
 /** What the operations work with: the engine's store and services (the engine builds them). */

@@ -1,5 +1,5 @@
-import { pickRows } from '../ml/matrix';
-import type { Matrix } from '../ml/types';
+import { pickRows } from '../detectors/matrix';
+import type { Matrix } from '../detectors/types';
 import { LONG_WINDOW_MS } from './catalogue';
 
 /**

@@ -33,7 +33,7 @@ export class LineIngester {
     private readonly hooks: LineIngesterHooks = {},
     /**
      * Keep a copy of each line. Off for plain files: their lines stay readable at the stored
-     * byte offset (queries/rawLine.ts), which halves the database and speeds ingest up 1.5×.
+     * byte offset (ingest/rawLine.ts), which halves the database and speeds ingest up 1.5×.
      */
     private readonly keepRaw = true,
   ) {}

@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ModelName } from '../../shared/config';
 import { FEATURE_NAMES } from '../features/types';
-import { Ensemble, isMajority } from '../ml';
-import { countBelow, sortedCopy } from '../ml/stats';
+import { Ensemble, isMajority } from '../detectors';
+import { countBelow, sortedCopy } from '../detectors/stats';
 import { readIds, readOutside, readSpan, type FeatureRows } from './featureReader';
 import {
   MIN_TRAINING_ROWS,

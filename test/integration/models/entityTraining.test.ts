@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LogDetailSchema, ModelsOverviewSchema } from '../../../src/shared/schemas/analysis';
-import { rocAuc } from '../../../src/main/ml/stats';
+import { rocAuc } from '../../../src/main/detectors/stats';
 import { request, startTestServer, type TestServer } from '../../helpers/http';
 import { waitFor } from '../../helpers/wait';
 import { count } from '../ingest/engineFixture';

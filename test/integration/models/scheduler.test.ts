@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DB_FILE, Engine } from '../../../src/main/engine';
-import { readSetting, writeSetting } from '../../../src/main/settings/configStore';
+import { readSetting, writeSetting } from '../../../src/main/store/configStore';
 import { tempDir } from '../../helpers/tmp';
 import { waitFor } from '../../helpers/wait';
 import { count } from '../ingest/engineFixture';

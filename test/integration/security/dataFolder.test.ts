@@ -19,7 +19,7 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE as ENGINE_DB_FILE, Engine } from '../../../src/main/engine';
-import { TokenStore } from '../../../src/main/security/token';
+import { TokenStore } from '../../../src/main/store/tokenStore';
 import { openDatabase } from '../../../src/main/store/db';
 import {
   DB_FILE,

@@ -15,12 +15,13 @@ async function refusals(file: string, code: string): Promise<string[]> {
 
 const WRONG_WAY: Array<[file: string, from: string]> = [
   ['src/main/store/x.ts', '../ingest/logWriter'],
-  ['src/main/ml/x.ts', '../store/db'],
-  ['src/main/ml/x.ts', 'better-sqlite3'],
+  ['src/main/detectors/x.ts', '../store/db'],
+  ['src/main/detectors/x.ts', 'better-sqlite3'],
   ['src/main/features/x.ts', '../models/modelService'],
   ['src/main/feedback/x.ts', '../ingest/sourceRepo'],
-  ['src/main/settings/x.ts', '../scheduler/scheduler'],
-  ['src/main/security/x.ts', '../http/security'],
+  ['src/main/features/x.ts', '../search/language'],
+  ['src/main/store/x.ts', '../models/scheduler'],
+  ['src/main/store/x.ts', '../http/security'],
   ['src/main/ingest/x.ts', '../queries/anomalies'],
   ['src/main/ingest/parse/x.ts', '../../queries/overview'],
   ['src/main/search/x.ts', '../ingest/parse'],
@@ -28,9 +29,10 @@ const WRONG_WAY: Array<[file: string, from: string]> = [
   ['src/main/models/x.ts', '../queries/anomalies'],
   ['src/main/models/x.ts', 'electron'],
   ['src/main/analysis/x.ts', '../ingest/ingestService'],
-  ['src/main/scheduler/x.ts', '../models/modelService'],
+  ['src/main/models/x.ts', '../api'],
+  ['src/main/models/x.ts', '../incidents/group'],
   ['src/main/incidents/x.ts', '../api'],
-  ['src/main/detect/x.ts', '../http/server'],
+  ['src/main/models/x.ts', '../http/server'],
   ['src/main/api/x.ts', '../engine'],
   ['src/main/api/x.ts', '../http/sse'],
   ['src/main/engine.ts', './http/validation'],
@@ -43,7 +45,7 @@ const WRONG_WAY: Array<[file: string, from: string]> = [
 ];
 
 const RIGHT_WAY: Array<[file: string, from: string]> = [
-  ['src/main/models/x.ts', '../ml/ensemble'],
+  ['src/main/models/x.ts', '../detectors/ensemble'],
   ['src/main/models/x.ts', '../../shared/events'],
   ['src/main/queries/x.ts', '../ingest/rawLine'],
   ['src/main/ingest/parse/x.ts', '../../store/db'],

@@ -8,8 +8,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ApiError } from '../../../src/shared/api';
 import { AppConfigSchema, type AppConfig } from '../../../src/shared/config';
-import { Scheduler } from '../../../src/main/scheduler/scheduler';
-import { readSetting, writeSetting } from '../../../src/main/settings/configStore';
+import { Scheduler } from '../../../src/main/models/scheduler';
+import { readSetting, writeSetting } from '../../../src/main/store/configStore';
 import { openDatabase, type Db } from '../../../src/main/store/db';
 import { tempDir } from '../../helpers/tmp';
 

@@ -1,6 +1,13 @@
 /** percentile (numpy's linear rule, bit for bit), rocAuc (ties averaged) and the z-scaler. */
 import { describe, expect, it } from 'vitest';
-import { applyScaler, fitScaler, matrixFromRows, percentile, quantileSorted, rocAuc } from '../../../src/main/ml';
+import {
+  applyScaler,
+  fitScaler,
+  matrixFromRows,
+  percentile,
+  quantileSorted,
+  rocAuc,
+} from '../../../src/main/detectors';
 import { DATASETS, loadDataset, loadReference } from './fixtures';
 
 describe('percentile', () => {

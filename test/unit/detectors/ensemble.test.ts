@@ -1,6 +1,6 @@
 /** Ensemble: the original's vote rule (votes >= models / 2), combined score, explain, progress. */
 import { describe, expect, it } from 'vitest';
-import { Ensemble, isMajority, type Matrix, type ModelName } from '../../../src/main/ml';
+import { Ensemble, isMajority, type Matrix, type ModelName } from '../../../src/main/detectors';
 import { syntheticFeatures } from '../../../bench/ml';
 
 describe('vote rule', () => {

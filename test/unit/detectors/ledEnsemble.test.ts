@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LedEnsemble } from '../../../src/main/ml/ledEnsemble';
-import { rocAuc } from '../../../src/main/ml/stats';
-import type { Matrix } from '../../../src/main/ml/types';
+import { LedEnsemble } from '../../../src/main/detectors/ledEnsemble';
+import { rocAuc } from '../../../src/main/detectors/stats';
+import type { Matrix } from '../../../src/main/detectors/types';
 import { DATASETS, loadDataset } from './fixtures';
 
 function mulberry(seed: number): () => number {

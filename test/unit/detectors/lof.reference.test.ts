@@ -4,7 +4,7 @@
  * rows) and novelty scores (fit on the first 80 %), raw and z-scored, plus thresholds.
  */
 import { describe, expect, it } from 'vitest';
-import { LocalOutlierFactor, percentile, rocAuc, sliceRows } from '../../../src/main/ml';
+import { LocalOutlierFactor, percentile, rocAuc, sliceRows } from '../../../src/main/detectors';
 import { DATASETS, describeMismatch, firstMismatch, loadDataset, loadReference, type Reference } from './fixtures';
 
 function expectClose(actual: Float64Array, expected: number[]): void {

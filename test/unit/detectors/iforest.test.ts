@@ -1,7 +1,7 @@
 /** Isolation Forest: ROC-AUC against scikit-learn's over 10 seeds, and the model's invariants. */
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, averagePathLength, matrixFromRows, rocAuc, type Matrix } from '../../../src/main/ml';
-import { Rng } from '../../../src/main/ml/rng';
+import { IsolationForest, averagePathLength, matrixFromRows, rocAuc, type Matrix } from '../../../src/main/detectors';
+import { Rng } from '../../../src/main/detectors/rng';
 import { DATASETS, loadDataset, loadReference } from './fixtures';
 
 describe.each(DATASETS)('Isolation Forest on %s', (name) => {

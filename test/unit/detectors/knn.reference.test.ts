@@ -4,7 +4,7 @@
  * first 80 %, scoring the rest), raw and z-scored, plus the 95th-percentile thresholds.
  */
 import { describe, expect, it } from 'vitest';
-import { KNearestNeighbors, fitScaler, sliceRows } from '../../../src/main/ml';
+import { KNearestNeighbors, fitScaler, sliceRows } from '../../../src/main/detectors';
 import { DATASETS, describeMismatch, firstMismatch, loadDataset, loadReference } from './fixtures';
 
 function expectClose(actual: Float64Array, expected: number[]): void {

@@ -13,9 +13,9 @@ import { CatalogueLive, type ObservedEntry } from '../features/catalogueLive';
 import { RAW_COLUMNS } from '../features/catalogueWindow';
 import type { LogWriter, PendingRow, SourceCursor } from '../ingest/logWriter';
 import type { SourceRepo } from '../ingest/sourceRepo';
-import type { ModelService } from '../models/modelService';
+import type { ModelService } from './modelService';
 import { FEATURE_NAMES } from '../features/types';
-import type { ScoreArrays } from '../models/protocol';
+import type { ScoreArrays } from './protocol';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
 

@@ -6,8 +6,8 @@
  * exactly right.
  */
 import { describe, expect, it } from 'vitest';
-import { KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../../../src/main/ml';
-import { Rng } from '../../../src/main/ml/rng';
+import { KNearestNeighbors, LocalOutlierFactor, type Matrix } from '../../../src/main/detectors';
+import { Rng } from '../../../src/main/detectors/rng';
 
 function distance(a: Float64Array, i: number, b: Float64Array, j: number, d: number): number {
   let s = 0;

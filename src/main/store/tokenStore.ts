@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKEN_FILE, openOwnFile, writeOwnFile } from '../store/dataDir';
+import { TOKEN_FILE, openOwnFile, writeOwnFile } from './dataDir';
 
 export { TOKEN_FILE };
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import type { Matrix } from '../../../src/main/ml';
+import type { Matrix } from '../../../src/main/detectors';
 
 const dir = fileURLToPath(new URL('../../fixtures/ml/', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { ApiError } from '../../shared/api';
 import type { AppConfig } from '../../shared/config';
 import type { Logger } from '../logger';
-import { readSetting, writeSetting } from '../settings/configStore';
+import { readSetting, writeSetting } from '../store/configStore';
 import type { Db } from '../store/db';
 
 const NEXT_RUN_KEY = 'scheduler.nextRunAt';

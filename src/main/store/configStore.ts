@@ -1,5 +1,5 @@
 import { AppConfigSchema, type AppConfig } from '../../shared/config';
-import type { Db } from '../store/db';
+import type { Db } from './db';
 
 const KEY = 'config';
 

@@ -10,7 +10,7 @@ import {
   LocalOutlierFactor,
   sliceRows,
   type Matrix,
-} from '../../../src/main/ml';
+} from '../../../src/main/detectors';
 import { loadDataset } from './fixtures';
 
 type Json = Record<string, unknown>;
