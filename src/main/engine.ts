@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Statement } from 'better-sqlite3';
 import type { ApiHandlers, Input, OperationName, Output } from '../shared/api';
-import type { LogFormatChoice } from '../shared/config';
-import { apiHandlers, ConfigChanges, dispatch, type Services } from './api';
+import { apiHandlers, ConfigChanges, dispatch, streamHandlers, type Services, type StreamHandlers } from './api';
 import { FeaturePipeline, type FeatureRange } from './analysis/featurePipeline';
 import { DetectService } from './models/detectService';
 import { EventBus } from './events';
@@ -62,6 +60,7 @@ export class Engine implements Services {
   readonly incidents: IncidentStore;
   readonly feedback: FeedbackStore;
   readonly api: ApiHandlers;
+  readonly streams: StreamHandlers;
   private readonly checkpointer: Checkpointer;
   private readonly configChanges: ConfigChanges;
   /** Set by whoever runs the HTTP server, for the Settings view. */
@@ -140,6 +139,7 @@ export class Engine implements Services {
     });
     this.features.onFeatures((r) => this.afterFeatures(r));
     this.configChanges = new ConfigChanges(this);
+    this.streams = streamHandlers(this);
     this.api = apiHandlers(this, this.configChanges, {
       httpPort: () => this.httpPort,
       tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
@@ -184,13 +184,6 @@ export class Engine implements Services {
   onTokenChange(listener: () => void): () => void {
     this.tokenListeners.add(listener);
     return () => void this.tokenListeners.delete(listener);
-  }
-
-  /** POST /ingest: a raw body of log lines becomes an upload source. */
-  async ingestUpload(name: string, body: Readable, format: LogFormatChoice) {
-    const cursor = await this.ingest.ingestStream(name, body, format);
-    await this.features.schedule();
-    return { sourceId: cursor.sourceId, lines: cursor.lines, parseErrors: cursor.parseErrors, bytes: cursor.offset };
   }
 
   /** New rows have features: score them, and let the live window see rows that came from files. */

@@ -39,7 +39,15 @@ import {
   ModelDiffQuerySchema,
   ModelDiffSchema,
 } from './schemas/incidents';
-import { AddSourceSchema, SourceErrorsSchema, SourceIdSchema, SourceSchema } from './schemas/sources';
+import {
+  AddSourceSchema,
+  ExportQuerySchema,
+  IngestQuerySchema,
+  IngestResultSchema,
+  SourceErrorsSchema,
+  SourceIdSchema,
+  SourceSchema,
+} from './schemas/sources';
 import { DurationSchema } from './config';
 import { OPERATION_NAMES, type OperationName } from './channels';
 
@@ -315,6 +323,36 @@ export type Output<K extends OperationName> = z.output<Operations[K]['output']>;
 /** What the renderer and scripts call; the engine implements it with parsed inputs. */
 export type Api = { [K in OperationName]: (input: Input<K>) => Promise<Output<K>> };
 export type ApiHandlers = { [K in OperationName]: (input: ParsedInput<K>) => Promise<Output<K>> };
+
+/**
+ * HTTP-only operations whose bodies are streams rather than JSON: their query is validated like
+ * any operation's input (api/dispatch.ts parseStreamQuery); the OpenAPI document lists them too.
+ * The desktop app needs neither: it adds dropped files by path and reads features in place.
+ */
+export const streamOperations = {
+  ingest: {
+    method: 'POST',
+    path: '/ingest',
+    summary: 'Stream raw log lines in the body; creates an upload source (?name=&format=)',
+    description:
+      'The body is read as it arrives (any content type, chunked or not, no size limit); gzip is ' +
+      'recognised by its magic bytes. Formats: combined (Apache/nginx), jsonl, csv; auto-detected.',
+    query: IngestQuerySchema,
+    body: 'application/octet-stream',
+    output: IngestResultSchema,
+  },
+  exportFeatures: {
+    method: 'GET',
+    path: '/features/export',
+    summary: 'Features as CSV (source, line_no, ip, ts_ms, features), streamed; ?source= for one source',
+    description: 'Written as it is read from the database, one page of rows at a time.',
+    query: ExportQuerySchema,
+    body: null,
+    output: 'text/csv',
+  },
+} as const;
+export type StreamOperationName = keyof typeof streamOperations;
+export type StreamQuery<K extends StreamOperationName> = z.output<(typeof streamOperations)[K]['query']>;
 
 export class ApiError extends Error {
   constructor(

@@ -2,10 +2,13 @@ import type { z } from 'zod';
 import {
   ApiError,
   operations,
+  streamOperations,
   type ApiHandlers,
   type OperationName,
   type Output,
   type ParsedInput,
+  type StreamOperationName,
+  type StreamQuery,
 } from '../../shared/api';
 import { FAST_INPUT } from './fastInput';
 import { describeZodError } from './validation';
@@ -31,4 +34,11 @@ export function parseInput<K extends OperationName>(name: K, raw: unknown): Pars
 export async function dispatch<K extends OperationName>(api: ApiHandlers, name: K, raw: unknown): Promise<Output<K>> {
   const input = parseInput(name, raw);
   return (api[name] as (i: ParsedInput<K>) => Promise<Output<K>>)(input);
+}
+
+/** A stream route's query as its schema gives it, or InputError. */
+export function parseStreamQuery<K extends StreamOperationName>(name: K, raw: unknown): StreamQuery<K> {
+  const parsed = streamOperations[name].query.safeParse(raw ?? {});
+  if (!parsed.success) throw new InputError(parsed.error);
+  return parsed.data as StreamQuery<K>;
 }

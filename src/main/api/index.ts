@@ -10,7 +10,8 @@ import { sourceHandlers } from './sources';
 import { systemHandlers, type SystemHooks } from './system';
 
 export { ConfigChanges } from './config';
-export { dispatch, InputError, parseInput } from './dispatch';
+export { dispatch, InputError, parseInput, parseStreamQuery } from './dispatch';
+export { streamHandlers, type StreamHandlers } from './streams';
 export type { Services } from './services';
 export type { SystemHooks } from './system';
 

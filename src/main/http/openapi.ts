@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { OPERATION_NAMES, operations, type OperationName } from '../../shared/api';
-import { ExportQuerySchema, IngestQuerySchema, IngestResultSchema } from '../../shared/schemas/sources';
+import { OPERATION_NAMES, operations, streamOperations, type OperationName } from '../../shared/api';
 import { APP_NAME, APP_VERSION } from '../../shared/version';
 import { ORIGINAL_OPERATIONS } from './fastapiErrors';
 
@@ -126,39 +125,37 @@ export function buildOpenApi(): Record<string, unknown> {
       security: name === 'health' ? [] : [{ bearer: [] }],
     };
   }
-  paths['/ingest'] = {
-    post: {
-      operationId: 'ingest',
-      summary: 'Stream raw log lines in the body; creates an upload source (?name=&format=)',
-      description:
-        'The body is read as it arrives (any content type, chunked or not, no size limit); gzip is ' +
-        'recognised by its magic bytes. Formats: combined (Apache/nginx), jsonl, csv; auto-detected.',
-      parameters: queryParameters(IngestQuerySchema),
-      requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-      responses: {
-        '200': {
-          description: 'Lines ingested and parse errors counted',
-          content: { 'application/json': { schema: z.toJSONSchema(IngestResultSchema) } },
+  for (const [name, spec] of Object.entries(streamOperations)) {
+    const ok =
+      spec.output === 'text/csv'
+        ? { description: 'text/csv', content: { 'text/csv': { schema: { type: 'string' } } } }
+        : {
+            description: 'Lines ingested and parse errors counted',
+            content: { 'application/json': { schema: z.toJSONSchema(spec.output) } },
+          };
+    paths[spec.path] = {
+      [spec.method.toLowerCase()]: {
+        operationId: name,
+        summary: spec.summary,
+        description: spec.description,
+        parameters: queryParameters(spec.query),
+        ...(spec.body
+          ? { requestBody: { content: { [spec.body]: { schema: { type: 'string', format: 'binary' } } } } }
+          : {}),
+        responses: {
+          '200': ok,
+          '400': {
+            description: spec.body
+              ? 'Unrecognised log format, corrupt gzip or a bad query parameter'
+              : 'A bad or unknown query parameter',
+            ...ERROR,
+          },
+          '401': { description: 'Missing or wrong bearer token', ...ERROR },
         },
-        '400': { description: 'Unrecognised log format, corrupt gzip or a bad query parameter', ...ERROR },
-        '401': { description: 'Missing or wrong bearer token', ...ERROR },
+        security: [{ bearer: [] }],
       },
-      security: [{ bearer: [] }],
-    },
-  };
-  paths['/features/export'] = {
-    get: {
-      operationId: 'exportFeatures',
-      summary: 'Features as CSV (source, line_no, ip, ts_ms, features), streamed; ?source= for one source',
-      parameters: queryParameters(ExportQuerySchema),
-      responses: {
-        '200': { description: 'text/csv', content: { 'text/csv': { schema: { type: 'string' } } } },
-        '400': { description: 'A bad or unknown query parameter', ...ERROR },
-        '401': { description: 'Missing or wrong bearer token', ...ERROR },
-      },
-      security: [{ bearer: [] }],
-    },
-  };
+    };
+  }
   paths['/events'] = {
     get: {
       operationId: 'events',

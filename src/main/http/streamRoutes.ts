@@ -1,41 +1,46 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../shared/api';
-import { ExportQuerySchema, IngestQuerySchema } from '../../shared/schemas/sources';
+import { ApiError, streamOperations } from '../../shared/api';
+import { parseStreamQuery } from '../api';
 import type { Engine } from '../engine';
-import { exportFeaturesCsv } from '../features';
-import { describeZodError } from '../api/validation';
 
 /**
- * Routes whose bodies are streams rather than JSON: POST /ingest reads the request as it
- * arrives (any content type, no size limit, nothing buffered whole, gzip recognised by its
- * magic bytes) and GET /features/export writes CSV as it is read from SQLite.
+ * Routes whose bodies are streams rather than JSON (the contract's `streamOperations`): POST
+ * /ingest reads the request as it arrives (any content type, no size limit, nothing buffered
+ * whole, gzip recognised by its magic bytes) and GET /features/export writes CSV as it is read.
  */
 export async function registerStreamRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+  const { ingest, exportFeatures } = streamOperations;
   // Encapsulated: the raw parser applies to /ingest only; every other route parses JSON alone.
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_req, payload, done) => done(null, payload));
-    raw.post('/ingest', { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
-      const parsed = IngestQuerySchema.safeParse(req.query ?? {});
-      if (!parsed.success)
-        return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
-      const body = req.body as Readable | undefined;
-      if (!body || typeof body.pipe !== 'function') {
-        return reply.code(400).send({ error: 'Bad Request', message: 'body: send the log lines as the request body' });
-      }
-      return engine.ingestUpload(parsed.data.name, Readable.from(maybeGunzip(body)), parsed.data.format);
+    raw.route({
+      method: ingest.method,
+      url: ingest.path,
+      bodyLimit: Number.MAX_SAFE_INTEGER,
+      handler: async (req) => {
+        const query = parseStreamQuery('ingest', req.query);
+        const body = req.body as Readable | undefined;
+        if (!body || typeof body.pipe !== 'function') {
+          throw new ApiError(400, 'body: send the log lines as the request body');
+        }
+        return engine.streams.ingest(query, Readable.from(maybeGunzip(body)));
+      },
     });
   });
 
-  app.get('/features/export', async (req, reply) => {
-    const parsed = ExportQuerySchema.safeParse(req.query ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: 'Bad Request', message: describeZodError(parsed.error) });
-    reply
-      .header('Content-Type', 'text/csv; charset=utf-8')
-      .header('Content-Disposition', 'attachment; filename="features.csv"');
-    return reply.send(Readable.from(exportFeaturesCsv(engine.db, { sourceId: parsed.data.source })));
+  app.route({
+    method: exportFeatures.method,
+    url: exportFeatures.path,
+    handler: async (req, reply) => {
+      const query = parseStreamQuery('exportFeatures', req.query);
+      reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', 'attachment; filename="features.csv"');
+      return reply.send(Readable.from(engine.streams.exportFeatures(query)));
+    },
   });
 }
 

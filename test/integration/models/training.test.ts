@@ -182,7 +182,7 @@ describe('too little data', () => {
         (_, i) =>
           `10.0.0.${i % 3} - - [10/Oct/2024:13:55:${String(10 + i).padStart(2, '0')} +0000] "GET /a HTTP/1.1" 200 12 "-" "x"`,
       ).join('\n');
-      await s.engine.ingestUpload('tiny.log', Readable.from([lines + '\n']), 'auto');
+      await s.engine.streams.ingest({ name: 'tiny.log', format: 'auto' }, Readable.from([lines + '\n']));
       expect(count(s.engine, 'SELECT count(*) FROM logs')).toBe(12);
 
       const few = await s.call('POST', '/model/train_models');

@@ -37,10 +37,9 @@ describe('special files planted in a watched folder', () => {
     }, 'five FIFOs shown as skipped');
     await waitFor(() => logCount(fx.engine) === 10, 'the regular file of the folder');
 
-    const upload = await fx.engine.ingestUpload(
-      'upload.log',
+    const upload = await fx.engine.streams.ingest(
+      { name: 'upload.log', format: 'combined' },
       Readable.from([Buffer.from(lines(100, 150))]),
-      'combined',
     );
     expect(upload).toMatchObject({ lines: 50, parseErrors: 0 });
 
