@@ -13,7 +13,7 @@ export const MAIN_LAYERS = {
   'serve.ts': '*',
   desktop: [],
   ipc: ['engine.ts', 'api'],
-  http: ['engine.ts', 'api', 'features', 'store', 'logger.ts'],
+  http: ['engine.ts', 'api', 'store', 'logger.ts'],
   'engine.ts': [
     'api',
     'analysis',
