@@ -2,9 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { request } from '../helpers/http';
 import { serve, type Served } from '../helpers/serveProcess';
 
 export { serve, type Served };
+
+/** A JSON request to a served app's API with its token (setup and checks beside the browser). */
+export function apiCall(server: Served, method: string, path: string, body?: unknown) {
+  return request(Number(new URL(server.origin).port), method, path, {
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
 
 import { ROOT } from '../helpers/serveProcess';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../src/main/store/db';
 import { DEFAULT_CONFIG } from '../../src/shared/config';
+import { rng } from '../helpers/rng';
 
 /**
  * Writes analysed data straight into a data directory's SQLite file, before `serve` opens it,
@@ -52,18 +53,6 @@ export interface Seeded {
   flagged: SeededLog[];
   xss: SeededLog | null;
   sources: { id: number; path: string }[];
-}
-
-/** Deterministic PRNG (mulberry32): the same data every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ENDPOINTS = ['/', '/index.html', '/api/items', '/api/items/42', '/login', '/static/app.js', '/search?q=logs'];

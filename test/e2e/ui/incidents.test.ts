@@ -2,8 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/shared/events';
 import { IncidentDetailSchema, IncidentPageSchema, type Incident } from '../../../src/shared/schemas/incidents';
-import { request } from '../../helpers/http';
-import { launchBrowser, openPage, screenshot, serve, type Served } from '../harness';
+import { launchBrowser, openPage, screenshot, serve, type Served, apiCall } from '../harness';
 import { fmt, utcText } from './app';
 
 const list = (page: Page) => page.getByRole('grid', { name: 'Incidents' });
@@ -48,11 +47,7 @@ describe('Incidents view (a trained 40,000-row sample)', () => {
   let ranked: Incident[];
   let scan: Incident;
   let scanIndex: number;
-  const call = (method: string, path: string, body?: unknown) =>
-    request(Number(new URL(server.origin).port), method, path, {
-      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (method: string, path: string, body?: unknown) => apiCall(server, method, path, body);
 
   beforeAll(async () => {
     server = await serve();

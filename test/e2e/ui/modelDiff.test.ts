@@ -14,8 +14,7 @@ import {
   type Incident,
   type ModelDiff,
 } from '../../../src/shared/schemas/incidents';
-import { request } from '../../helpers/http';
-import { launchBrowser, openPage, screenshot, serve, trackConsole, type Served } from '../harness';
+import { launchBrowser, openPage, screenshot, serve, trackConsole, type Served, apiCall } from '../harness';
 import { fmt } from './app';
 
 const score3 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
@@ -67,11 +66,7 @@ describe('Models: compare versions (a 40,000-row sample trained twice)', () => {
   let browser: Browser;
   let benign: Incident;
   let diff: ModelDiff;
-  const call = (method: string, path: string, body?: unknown) =>
-    request(Number(new URL(server.origin).port), method, path, {
-      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (method: string, path: string, body?: unknown) => apiCall(server, method, path, body);
 
   beforeAll(async () => {
     server = await serve();

@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimelineSchema, type Timeline } from '../../../src/shared/schemas/analysis';
-import { request } from '../../helpers/http';
-import { launchBrowser, openPage, serve, type Served } from '../harness';
+import { launchBrowser, openPage, serve, type Served, apiCall } from '../harness';
 
 const SHOTS = '/tmp/shots';
 const DAY_MS = 86_400_000;
@@ -96,11 +95,7 @@ describe('the Overview timeline with a stray entry (the walkthrough 2023 detecti
   let browser: Browser;
   /** The engine's default timeline, fetched through the API as the UI does. */
   let bulk: Timeline;
-  const call = (method: string, path: string, body?: unknown) =>
-    request(Number(new URL(server.origin).port), method, path, {
-      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (method: string, path: string, body?: unknown) => apiCall(server, method, path, body);
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });

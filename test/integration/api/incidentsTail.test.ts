@@ -3,20 +3,10 @@ import { IncidentStore } from '../../../src/main/incidents/incidentStore';
 import type { Db } from '../../../src/main/store/db';
 import { IncidentQuerySchema } from '../../../src/shared/schemas/incidents';
 import { addSource, tempDb } from '../features/helpers';
+import { rng } from '../../helpers/rng';
 
 const WINDOW_MS = 300_000;
 const PATHS = ['/', '/login', '/wp-login.php', '/api/items', '/.env', '/admin'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('incidents kept current under a live tail', () => {
   let db: Db;

@@ -10,6 +10,7 @@ import { WriteGate } from '../../../src/main/store/writeGate';
 import { tempDir } from '../../helpers/tmp';
 import { engineFixture, type EngineFixture } from '../ingest/engineFixture';
 import { waitFor } from '../../helpers/wait';
+import { rng } from '../../helpers/rng';
 
 const NMAP = 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)';
 const AGENTS = [
@@ -35,17 +36,6 @@ const PATHS = [
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT'];
 const STATUSES = [200, 200, 301, 401, 403, 404, 500, 503];
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 function line(ip: string, method: string, path: string, status: number, ua: string, second: number): string {
