@@ -1,5 +1,12 @@
-import { useEffect, useRef, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type ReactNode,
+} from 'react';
 import { fmtInt } from './format';
 
 /**
@@ -122,6 +129,35 @@ function Header<T>({ column }: { column: GridColumn<T> }) {
   );
 }
 
+/**
+ * Browsers cap an element's height (Chromium near 33.5M px, Firefox near 17.9M), so past this the
+ * spacer stops growing and its scroll offset maps linearly onto the rows' own offset.
+ */
+export const MAX_SPACER_PX = 8_000_000;
+
+/** The scroll geometry of a list: the spacer's height and how many list pixels one scroll pixel is. */
+export function scrollMap(total: number, rowHeight: number, viewport: number) {
+  const content = total * rowHeight;
+  const spacer = Math.min(content, MAX_SPACER_PX);
+  const scale = content > spacer && spacer > viewport ? (content - viewport) / (spacer - viewport) : 1;
+  return { content, spacer, scale, maxPos: Math.max(0, content - viewport) };
+}
+
+/** The list offset that shows row `index` whole, moving as little as possible from `pos`. */
+export function revealRow(pos: number, index: number, rowHeight: number, viewport: number): number {
+  const top = index * rowHeight;
+  if (top < pos) return top;
+  if (top + rowHeight > pos + viewport) return Math.max(0, top + rowHeight - viewport);
+  return pos;
+}
+
+/** Pixels a wheel event means (it may count lines or pages). */
+function wheelPixels(e: WheelEvent, rowHeight: number, viewport: number): number {
+  if (e.deltaMode === WheelEvent.DOM_DELTA_LINE) return e.deltaY * rowHeight;
+  if (e.deltaMode === WheelEvent.DOM_DELTA_PAGE) return e.deltaY * viewport;
+  return e.deltaY;
+}
+
 export function VirtualTable<T>(props: Props<T>) {
   const { rows, selected, openId, onKey, onRange, generation, scrollKey, rowHeight, columns } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -129,16 +165,75 @@ export function VirtualTable<T>(props: Props<T>) {
   const wasOpen = useRef(false);
   const total = rows.length;
 
-  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
-    overscan: OVERSCAN,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? 0;
+  // `pos` is the list's own offset (row i starts at i × rowHeight); `top` the scroller's scrollTop.
+  // They differ by `scale` once the list outgrows MAX_SPACER_PX. `pos` is kept exactly, so moving
+  // by rows (keys, wheel) never lands between rows the rounding of scrollTop would skip.
+  const [view, setView] = useState({ pos: 0, top: 0, height: 0 });
+  const viewRef = useRef(view);
+  const map = scrollMap(total, rowHeight, view.height);
+  // The event handlers measure the scroller themselves; these are the sizes they measure against.
+  const sizeRef = useRef({ total, rowHeight });
+  useLayoutEffect(() => {
+    sizeRef.current = { total, rowHeight };
+  }, [total, rowHeight]);
+  const geometry = useCallback(
+    (el: HTMLElement) => scrollMap(sizeRef.current.total, sizeRef.current.rowHeight, el.clientHeight),
+    [],
+  );
+
+  const show = useCallback((next: { pos: number; top: number; height: number }) => {
+    const cur = viewRef.current;
+    if (cur.pos === next.pos && cur.top === next.top && cur.height === next.height) return;
+    viewRef.current = next;
+    setView(next);
+  }, []);
+
+  /** Moves the list to offset `pos` (clamped), setting the scrollbar to match. */
+  const scrollToPos = useCallback(
+    (pos: number) => {
+      const el = scrollRef.current;
+      if (!el) return;
+      const { maxPos, scale } = geometry(el);
+      const p = Math.max(0, Math.min(maxPos, pos));
+      el.scrollTop = p / scale;
+      show({ pos: p, top: el.scrollTop, height: el.clientHeight });
+    },
+    [geometry, show],
+  );
+
+  // The scrollbar moved: by us (scrollTop is where `pos` put it, give or take rounding: keep
+  // `pos`) or by the analyst (a drag or a native scroll: `pos` follows the scrollbar).
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const sync = () => {
+      const { scale, maxPos } = geometry(el);
+      const cur = viewRef.current;
+      const top = el.scrollTop;
+      const ours = scale !== 1 && Math.abs(top - cur.pos / scale) < 1;
+      show({ pos: ours ? cur.pos : Math.min(maxPos, top * scale), top, height: el.clientHeight });
+    };
+    // Scaled, a wheel notch would move scale × as many rows: move the list by its own pixels instead.
+    const onWheel = (e: WheelEvent) => {
+      if (geometry(el).scale === 1 || e.ctrlKey || e.deltaY === 0) return;
+      e.preventDefault();
+      scrollToPos(viewRef.current.pos + wheelPixels(e, rowHeight, el.clientHeight));
+    };
+    sync();
+    const resize = new ResizeObserver(sync);
+    resize.observe(el);
+    el.addEventListener('scroll', sync, { passive: true });
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => {
+      resize.disconnect();
+      el.removeEventListener('scroll', sync);
+      el.removeEventListener('wheel', onWheel);
+    };
+  }, [rowHeight, geometry, scrollToPos, show]);
+
+  const viewport = view.height || 320;
+  const first = Math.max(0, Math.min(total - 1, Math.floor(view.pos / rowHeight) - OVERSCAN));
+  const last = Math.max(-1, Math.min(total - 1, Math.ceil((view.pos + viewport) / rowHeight) + OVERSCAN - 1));
   const pageRows = () => Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 320) / rowHeight) - 1);
 
   useEffect(() => {
@@ -146,12 +241,22 @@ export function VirtualTable<T>(props: Props<T>) {
   }, [first, last, generation, onRange]);
 
   useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 });
-  }, [scrollKey]);
+    scrollToPos(0);
+  }, [scrollKey, scrollToPos]);
+
+  // The list shrank or grew (or the viewport did): keep the offset inside it and the scrollbar on it.
+  useEffect(() => {
+    scrollToPos(viewRef.current.pos);
+  }, [map.maxPos, map.scale, scrollToPos]);
 
   useEffect(() => {
-    if (selected >= 0) virtualizer.scrollToIndex(selected, { align: 'auto' });
-  }, [selected, virtualizer]);
+    if (selected < 0) return;
+    const el = scrollRef.current;
+    if (!el) return;
+    const { pos } = viewRef.current;
+    const next = revealRow(pos, selected, rowHeight, el.clientHeight);
+    if (next !== pos) scrollToPos(next);
+  }, [selected, rowHeight, scrollToPos]);
 
   // The grid takes the keyboard when it appears, unless the analyst is elsewhere (a filter field).
   useEffect(() => {
@@ -185,6 +290,8 @@ export function VirtualTable<T>(props: Props<T>) {
     if (onKey(e.key, pageRows())) e.preventDefault();
   };
 
+  const indexes: number[] = [];
+  for (let i = first; i <= last; i++) indexes.push(i);
   const activeId = selected >= first && selected <= last && selected >= 0 ? `${props.idPrefix}-${selected}` : undefined;
 
   return (
@@ -207,22 +314,23 @@ export function VirtualTable<T>(props: Props<T>) {
         </div>
       </div>
       <div className="vt-scroll" ref={scrollRef}>
-        <div role="rowgroup" className="vt-body" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const row = rows[item.index];
-            const isSelected = item.index === selected;
+        {/* Rows past the spacer's end (overscan, scaled) are clipped rather than lengthen the scroll. */}
+        <div role="rowgroup" className="vt-body" style={{ height: map.spacer, overflow: 'hidden' }}>
+          {indexes.map((index) => {
+            const row = rows[index];
+            const isSelected = index === selected;
             const id = row === undefined ? undefined : props.rowId(row);
             return (
               <div
-                key={item.index}
-                id={`${props.idPrefix}-${item.index}`}
+                key={index}
+                id={`${props.idPrefix}-${index}`}
                 role="row"
-                aria-rowindex={item.index + 2}
+                aria-rowindex={index + 2}
                 aria-selected={isSelected}
                 data-id={id}
                 className={`vt-row ${isSelected ? 'selected' : ''} ${id !== undefined && id === openId ? 'open' : ''} ${row === undefined ? '' : (props.rowClass?.(row) ?? '')}`}
-                style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}
-                onClick={() => props.onOpen(item.index)}
+                style={{ transform: `translateY(${view.top + index * rowHeight - view.pos}px)`, height: rowHeight }}
+                onClick={() => props.onOpen(index)}
               >
                 {columns.map((c) => (
                   <div

@@ -85,6 +85,24 @@ export function toQuery(f: AnomalyFilter) {
   };
 }
 
+/**
+ * The request for the page at `offset` of a list of `total`. A page in the back half is asked for
+ * in the reversed order (the sort key and id both flip, so it is the same rows backwards), from
+ * the end: the engine then skips at most half the list, and End on millions of rows stays quick.
+ * `place` puts the answer back in list order.
+ */
+export function pageQuery<Q extends { order: 'asc' | 'desc' }>(query: Q, offset: number, total: number) {
+  const limit = Math.max(1, Math.min(PAGE, total - offset));
+  const fromEnd = total - offset - limit;
+  if (fromEnd >= offset) return { query: { ...query, offset, limit: PAGE }, place: (rows: AnomalyRow[]) => rows };
+  const order: 'asc' | 'desc' = query.order === 'desc' ? 'asc' : 'desc';
+  return {
+    query: { ...query, order, offset: fromEnd, limit },
+    // Short only when the list shrank since it was counted (null: where these rows go is unknown).
+    place: (rows: AnomalyRow[]): AnomalyRow[] | null => (rows.length < limit ? null : rows.slice().reverse()),
+  };
+}
+
 export const useAnomalies = create<AnomaliesState>((set, get) => {
   /**
    * Fetches the pages of the wanted range that are missing, one request at a time. Pages are
@@ -109,21 +127,25 @@ export const useAnomalies = create<AnomaliesState>((set, get) => {
         if (missing < 0) return;
         const generation = s.generation;
         const offset = Math.floor(missing / PAGE) * PAGE;
-        const page = await attempt('Loading anomalies', () =>
-          api().listAnomalies({ ...toQuery(s.filter), offset, limit: PAGE }),
-        );
+        const { query, place } = pageQuery(toQuery(s.filter), offset, s.total);
+        const page = await attempt('Loading anomalies', () => api().listAnomalies(query));
         if (get().generation !== generation || pageGeneration !== generation) continue;
         if (!page) {
           set({ error: 'A page of entries could not be loaded.' });
           return;
         }
+        const placed = place(page.rows);
         const rows = get().rows.slice();
-        page.rows.forEach((r, k) => {
-          if (offset + k < rows.length) rows[offset + k] = r;
-        });
-        // A short page that ends before the list does: the list shrank since it was counted.
-        const ends = offset + page.rows.length;
-        if (page.rows.length < PAGE && ends < rows.length) rows.length = ends;
+        // A page counted from the end came short: the list shrank to the engine's new count.
+        if (placed === null) rows.length = Math.min(rows.length, page.total);
+        else {
+          placed.forEach((r, k) => {
+            if (offset + k < rows.length) rows[offset + k] = r;
+          });
+          // A short page that ends before the list does: the list shrank since it was counted.
+          const ends = offset + placed.length;
+          if (placed.length < query.limit && ends < rows.length) rows.length = ends;
+        }
         set({ rows, total: rows.length });
       }
     } finally {
