@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { benchDropReady } from './dropReady';
 import { benchFeatures } from './features';
 import { benchFirstPaint } from './firstPaint';
 import { benchHttp } from './http';
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, Section> = {
   ingest_250k: () => benchIngest(250_000),
   ingest_1m: () => benchIngest(1_000_000),
   ingest_engine_1m: () => benchIngestEngine(1_000_000),
+  drop_ready_1m: () => benchDropReady(1_000_000),
   features: benchFeatures,
   ml: benchMl,
   http: benchHttp,

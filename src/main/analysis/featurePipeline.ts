@@ -110,6 +110,19 @@ export class FeaturePipeline {
     });
   }
 
+  /**
+   * Where a scoped recompute of the rows from `first` on may start: the oldest ts among them,
+   * when the stored features are of this window and end right before `first` (so they are exact
+   * for every older row); undefined (everything) otherwise, or when no older row sorts before it.
+   */
+  private recomputeFrom(windowMs: number, first: number): number | undefined {
+    const stored = this.db.prepare('SELECT window_ms FROM features LIMIT 1').pluck().get() as number | undefined;
+    if (stored !== windowMs || this.featuredUpTo() !== first - 1) return undefined;
+    const oldest = this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null;
+    const from = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE id >= ?').pluck().get(first) as number | null;
+    return from === null || oldest === null || from <= oldest ? undefined : from;
+  }
+
   /** Highest log id; every row at or below it has features once `schedule()` settles. */
   private featuredUpTo(): number {
     return (this.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number) ?? 0;
@@ -165,7 +178,7 @@ export class FeaturePipeline {
       (this.db.prepare('SELECT count(*) FROM logs WHERE id >= ?').pluck().get(first) as number) >
         FULL_RECOMPUTE_NEW_ROWS
     ) {
-      await this.fullRecompute(windowMs, first, stats);
+      await this.fullRecompute(windowMs, first, stats, true);
       return;
     }
     for (;;) {
@@ -196,8 +209,12 @@ export class FeaturePipeline {
     }
   }
 
-  /** Features empty, of another window, or a very large step: recompute everything under the gate. */
-  private async fullRecompute(windowMs: number, first: number, stats: FeatureStepStats): Promise<void> {
+  /**
+   * Features empty, of another window, or a very large step: recompute under the gate. A large
+   * step (`scoped`) on top of exact features of this window recomputes only the rows at or after
+   * the oldest new row's ts (a file appended in time order: little more than the new rows).
+   */
+  private async fullRecompute(windowMs: number, first: number, stats: FeatureStepStats, scoped = false): Promise<void> {
     stats.full = true;
     const t0 = performance.now();
     let last = 0;
@@ -207,7 +224,8 @@ export class FeaturePipeline {
         try {
           // Read right before the transaction opens (synchronously): exactly the rows it covers.
           last = this.newestLogId();
-          await recomputeAllFeaturesAsync(this.db, windowMs, { maxBlockMs: this.sliceBudgetMs });
+          const fromTsMs = scoped ? this.recomputeFrom(windowMs, first) : undefined;
+          await recomputeAllFeaturesAsync(this.db, windowMs, { maxBlockMs: this.sliceBudgetMs, fromTsMs });
         } finally {
           this.tail.clear();
         }

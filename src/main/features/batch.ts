@@ -13,6 +13,12 @@ export interface RecomputeAsyncOptions {
   onProgress?: RowProgressFn;
   /** Longest stretch the event loop is held before a `setImmediate` turn (default 50 ms). */
   maxBlockMs?: number;
+  /**
+   * Only rows with ts_ms ≥ fromTsMs are recomputed (upserted); the rest keep their stored
+   * features. Exact when those are already the batch result for the rows below: a row only
+   * counts rows at or before its own ts, so rows added at or after fromTsMs change no row before it.
+   */
+  fromTsMs?: number;
 }
 
 const ROWS_PER_INSERT = 128;
@@ -61,7 +67,7 @@ export async function recomputeAllFeaturesAsync(
   const t0 = performance.now();
   db.exec('BEGIN IMMEDIATE');
   try {
-    const steps = recomputeSteps(db, windowMs);
+    const steps = recomputeSteps(db, windowMs, options.fromTsMs);
     let slice = performance.now();
     let rows = 0;
     for (;;) {
@@ -84,11 +90,14 @@ export async function recomputeAllFeaturesAsync(
   }
 }
 
-/** Delete, scan, write in rowid order; yields row-step progress; returns rows written. */
-function* recomputeSteps(db: Db, windowMs: number): Generator<ScanProgress, number, void> {
+/**
+ * Delete, scan, write in rowid order; yields row-step progress; returns rows written. Scoped
+ * (`fromTsMs`): nothing is deleted and the rows in scope are upserted instead.
+ */
+function* recomputeSteps(db: Db, windowMs: number, fromTsMs?: number): Generator<ScanProgress, number, void> {
   // No WHERE and no triggers: SQLite's truncate optimisation drops the pages wholesale.
-  db.exec('DELETE FROM features');
-  const scan = scanWindowFeatures(db, windowMs);
+  if (fromTsMs === undefined) db.exec('DELETE FROM features');
+  const scan = scanWindowFeatures(db, windowMs, { fromTsMs });
   let r = scan.next();
   let total = 0;
   while (!r.done) {
@@ -103,8 +112,14 @@ function* recomputeSteps(db: Db, windowMs: number): Generator<ScanProgress, numb
   const values = `(?,${windowMs},?,?,?)`;
   const insertHead =
     'INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count) VALUES ';
-  const many = db.prepare(insertHead + Array.from({ length: ROWS_PER_INSERT }, () => values).join(','));
-  const one = db.prepare(insertHead + values);
+  const upsert =
+    fromTsMs === undefined
+      ? ''
+      : ` ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
+          request_count = excluded.request_count, client_error_count = excluded.client_error_count,
+          server_error_count = excluded.server_error_count`;
+  const many = db.prepare(insertHead + Array.from({ length: ROWS_PER_INSERT }, () => values).join(',') + upsert);
+  const one = db.prepare(insertHead + values + upsert);
   const { baseId, request, client, server } = cols;
   const params: number[] = new Array<number>(ROWS_PER_INSERT * 4);
   let filled = 0;

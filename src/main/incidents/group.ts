@@ -57,7 +57,11 @@ export function groupIncidents(
   for (const g of perIp) {
     const e = g.length <= MEMBER_MAX_ROWS && isNew(g[0].ip, g[0].tsMs) ? dominantEndpoint(g) : null;
     if (e === null) out.push({ kind: 'ip', rows: g });
-    else byEndpoint.set(e, [...(byEndpoint.get(e) ?? []), g]);
+    else {
+      const members = byEndpoint.get(e);
+      if (members) members.push(g);
+      else byEndpoint.set(e, [g]);
+    }
   }
   for (const groups of byEndpoint.values()) {
     groups.sort((a, b) => byTime(a[0], b[0]));

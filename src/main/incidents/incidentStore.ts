@@ -13,9 +13,22 @@ const TOP = 5;
 const MAX_IPS = 50;
 const MAX_DETAIL_ROWS = 5_000;
 
+/**
+ * One incident of a build: what sorts it is known at once; its description is made when it is
+ * first shown (most of thousands never are) and kept while its group stays the same.
+ */
+interface Entry {
+  id: string;
+  score: number;
+  group: Group;
+  incident: Incident | null;
+  /** The entry of an earlier build this one grew from (same first entry), for countEntries. */
+  grewFrom?: Entry;
+}
+
 interface Built {
   key: string;
-  incidents: Array<{ incident: Incident; group: Group }>;
+  incidents: Entry[];
   flagged: number;
   /** What an update that only adds newer scores builds on (see `extend`). */
   base: Base;
@@ -31,8 +44,9 @@ interface Base {
   dataStart: number;
   /** When each IP was first seen, as looked up so far. */
   seen: Map<string, number | null>;
-  /** Incidents by their group's extent, to reuse unchanged ones. */
-  byExtent: Map<string, Incident>;
+  /** Entries by their group's extent, to reuse unchanged ones; by id, to count grown ones. */
+  byExtent: Map<string, Entry>;
+  byId: Map<string, Entry>;
 }
 
 function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T, number]> {
@@ -58,9 +72,8 @@ export class IncidentStore {
     const b = this.current();
     const matching = q.q ? this.matching(q.q, b) : b.incidents;
     const page = matching.slice(q.offset, q.offset + q.limit);
-    for (const x of page) this.countEntries(x);
     return {
-      incidents: page.map((x) => x.incident),
+      incidents: page.map((x) => this.shown(x, b.base)),
       total: matching.length,
       flagged: b.flagged,
     };
@@ -73,9 +86,10 @@ export class IncidentStore {
 
   /** One incident with every entry of its IPs in its period; null when no such incident exists now. */
   detail(id: string): IncidentDetail | null {
-    const found = this.current().incidents.find((x) => x.incident.id === id);
+    const b = this.current();
+    const found = b.incidents.find((x) => x.id === id);
     if (!found) return null;
-    const { incident } = this.countEntries(found);
+    const incident = this.shown(found, b.base);
     const ips = [...new Set(found.group.rows.map((r) => r.ip))];
     const rows = this.db
       .prepare(
@@ -102,7 +116,7 @@ export class IncidentStore {
    * Incidents with a flagged entry the search matches. The flagged entries are few next to all
    * entries, so LIKE over them beats narrowing through the search index first.
    */
-  private matching(q: string, b: Built): Built['incidents'] {
+  private matching(q: string, b: Built): Entry[] {
     const s = searchSql(q);
     const ids = new Set(
       this.db
@@ -117,18 +131,43 @@ export class IncidentStore {
 
   /** Ids of the incident's flagged entries (what a verdict on it labels); null when it does not exist now. */
   flaggedIds(id: string): number[] | null {
-    const found = this.current().incidents.find((x) => x.incident.id === id);
+    const found = this.current().incidents.find((x) => x.id === id);
     return found ? found.group.rows.map((r) => r.id) : null;
   }
 
-  /** Every entry of the incident's IPs in its period (index range counts; done for shown incidents only). */
-  private countEntries(x: Built['incidents'][number]): Built['incidents'][number] {
-    const i = x.incident;
-    if (i.entries >= 0) return x;
-    const count = this.db.prepare('SELECT count(*) FROM logs WHERE ip = ? AND ts_ms BETWEEN ? AND ?').pluck();
+  /**
+   * Every entry of the incident's IPs in its period (index range counts in one statement; done
+   * for shown incidents only). An incident that grew from one already counted (same first entry,
+   * no IP lost) adds the entries of its old IPs after its old end and of its new IPs in its period.
+   */
+  private countEntries(x: Entry, i: Incident): void {
+    if (i.entries >= 0) return;
     const ips = new Set(x.group.rows.map((r) => r.ip));
-    i.entries = [...ips].reduce((n, ip) => n + (count.get(ip, i.firstTsMs, i.lastTsMs) as number), 0);
-    return x;
+    const was = x.grewFrom?.incident;
+    const oldIps = x.grewFrom && new Set(x.grewFrom.group.rows.map((r) => r.ip));
+    x.grewFrom = undefined;
+    if (was && oldIps && was.entries >= 0 && was.firstTsMs === i.firstTsMs && was.lastTsMs <= i.lastTsMs) {
+      if ([...oldIps].every((ip) => ips.has(ip))) {
+        const added = [...ips].filter((ip) => !oldIps.has(ip));
+        i.entries =
+          was.entries +
+          this.countIn([...oldIps], was.lastTsMs + 1, i.lastTsMs) +
+          this.countIn(added, i.firstTsMs, i.lastTsMs);
+        return;
+      }
+    }
+    i.entries = this.countIn([...ips], i.firstTsMs, i.lastTsMs);
+  }
+
+  /** Entries of these IPs with fromMs ≤ ts_ms ≤ toMs: one index range per IP, in one statement. */
+  private countIn(ips: string[], fromMs: number, toMs: number): number {
+    if (ips.length === 0 || fromMs > toMs) return 0;
+    return this.db
+      .prepare(
+        `SELECT total((SELECT count(*) FROM logs WHERE ip = j.value AND ts_ms BETWEEN ? AND ?)) FROM json_each(?) j`,
+      )
+      .pluck()
+      .get(fromMs, toMs, JSON.stringify(ips)) as number;
   }
 
   private current(): Built {
@@ -184,7 +223,13 @@ export class IncidentStore {
 
   /** Every flagged entry grouped afresh. */
   private build(key: string, b: Pick<Base, 'setting' | 'count' | 'sum' | 'scoredUpTo'>): Built {
-    const base: Base = { ...b, dataStart: this.dataStart(), seen: new Map(), byExtent: new Map() };
+    const base: Base = {
+      ...b,
+      dataStart: this.dataStart(),
+      seen: new Map(),
+      byExtent: new Map(),
+      byId: new Map(),
+    };
     const rows = this.flaggedAfter(0);
     return { key, incidents: sorted(this.group(rows, base), base), flagged: rows.length, base };
   }
@@ -196,10 +241,10 @@ export class IncidentStore {
    * are grouped again. The result is what a full build would give, at the cost of the recent part.
    */
   private extend(prev: Built, added: FlaggedRow[], key: string, b: Pick<Base, 'count' | 'sum' | 'scoredUpTo'>): Built {
-    const base: Base = { ...prev.base, ...b, byExtent: prev.base.byExtent };
+    const base: Base = { ...prev.base, ...b };
     if (added.length === 0) return { ...prev, key, base };
     const cutoff = added.reduce((m, r) => Math.min(m, r.tsMs), Infinity) - catalogueLookbackMs(this.windowMs());
-    const settled: Built['incidents'] = [];
+    const settled: Entry[] = [];
     const regroup = [...added];
     for (const x of prev.incidents) {
       if (x.group.rows[x.group.rows.length - 1].tsMs < cutoff) settled.push(x);
@@ -209,32 +254,46 @@ export class IncidentStore {
     return { key, incidents, flagged: prev.flagged + added.length, base };
   }
 
-  /** Groups the rows into incidents, reusing the described incident of any group seen before. */
-  private group(rows: readonly FlaggedRow[], base: Base): Built['incidents'] {
-    const { seen: seenCache, dataStart } = base;
+  /** Groups the rows into incidents, reusing the entry of any group seen before. */
+  private group(rows: readonly FlaggedRow[], base: Base): Entry[] {
     const windowMs = this.windowMs();
-    const firstSeenStmt = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE ip = ?').pluck();
-    /** When the IP was first seen; null when it was there as the log began (within the window, as the catalogue counts it). */
-    const firstSeen = (ip: string): number | null => {
-      if (!seenCache.has(ip)) {
-        const t = firstSeenStmt.get(ip) as number;
-        seenCache.set(ip, t - dataStart < windowMs ? null : t);
-      }
-      return seenCache.get(ip) ?? null;
-    };
+    // First-seen times of the IPs not looked up yet, in one statement (one index seek each).
+    const unseen = [...new Set(rows.map((r) => r.ip))].filter((ip) => !base.seen.has(ip));
+    if (unseen.length > 0) {
+      const found = this.db
+        .prepare('SELECT j.value, (SELECT min(ts_ms) FROM logs WHERE ip = j.value) FROM json_each(?) j')
+        .raw()
+        .all(JSON.stringify(unseen)) as Array<[string, number]>;
+      for (const [ip, t] of found) base.seen.set(ip, t - base.dataStart < windowMs ? null : t);
+    }
     const isNew = (ip: string, atMs: number) => {
-      const t = firstSeen(ip);
+      const t = base.seen.get(ip) ?? null;
       return t !== null && atMs - t < 86_400_000;
     };
     // Entries closer than the catalogue's long window belong together: a slow brute force (a
     // POST every few minutes) is one incident, as its 1 h counts are one story.
     return groupIncidents(rows, catalogueLookbackMs(windowMs), isNew).map((group) => {
-      // A group with the same kind, ends and size holds the same entries: its incident stands.
-      return { incident: base.byExtent.get(extentOf(group)) ?? this.describe(group, firstSeen), group };
+      // A group with the same kind, ends and size holds the same entries: its entry stands.
+      const same = base.byExtent.get(extentOf(group));
+      if (same) return same;
+      const id = `${group.kind}-${group.rows[0].id}`;
+      const score = group.rows.reduce((m, r) => Math.max(m, r.score), -Infinity);
+      // What it grew from: the last counted incident with its first entry (a chain of one).
+      const was = base.byId.get(id);
+      const grewFrom = was?.incident && was.incident.entries >= 0 ? was : was?.grewFrom;
+      return { id, score, group, incident: null, grewFrom };
     });
   }
 
-  private describe(group: Group, firstSeen: (ip: string) => number | null): Incident {
+  /** The entry's incident as shown: described and its entries counted (once, then kept). */
+  private shown(x: Entry, base: Base): Incident {
+    x.incident ??= this.describe(x, base);
+    this.countEntries(x, x.incident);
+    return x.incident;
+  }
+
+  private describe(x: Entry, base: Base): Incident {
+    const { group } = x;
     const g = group.rows;
     const first = g[0];
     const last = g[g.length - 1];
@@ -243,12 +302,13 @@ export class IncidentStore {
       Infinity,
     );
     const ips = ipCounts.map(([ip]) => ip);
-    const seen = group.kind === 'ip' ? firstSeen(first.ip) : null;
+    // When its IP was first seen; null when it was there as the log began (within the window, as the catalogue counts it).
+    const seen = group.kind === 'ip' ? (base.seen.get(first.ip) ?? null) : null;
     return {
-      id: `${group.kind}-${first.id}`,
+      id: x.id,
       kind: group.kind,
       ...describeIncident(group, seen),
-      score: g.reduce((m, r) => Math.max(m, r.score), -Infinity),
+      score: x.score,
       firstTsMs: first.tsMs,
       lastTsMs: last.tsMs,
       ips: ips.slice(0, MAX_IPS),
@@ -267,8 +327,15 @@ export class IncidentStore {
 
 const extentOf = (g: Group) => `${g.kind}:${g.rows[0].id}:${g.rows.length}:${g.rows[g.rows.length - 1].id}`;
 
-/** The most anomalous first; among equals, the larger story. Remembers them by extent in `base` (only those). */
-function sorted(incidents: Built['incidents'], base: Base): Built['incidents'] {
-  base.byExtent = new Map(incidents.map((x) => [extentOf(x.group), x.incident]));
-  return incidents.sort((a, b) => b.incident.score - a.incident.score || b.incident.flagged - a.incident.flagged);
+/**
+ * The most anomalous first; among equals, the larger story, then the earlier first entry (a
+ * total order, so a build and an update agree). Remembers them by extent and id in `base`.
+ */
+function sorted(incidents: Entry[], base: Base): Entry[] {
+  base.byExtent = new Map(incidents.map((x) => [extentOf(x.group), x]));
+  base.byId = new Map(incidents.map((x) => [x.id, x]));
+  return incidents.sort(
+    (a, b) =>
+      b.score - a.score || b.group.rows.length - a.group.rows.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }

@@ -20,6 +20,12 @@ import type { WriteGate } from '../store/writeGate';
 /** How often followed files are checked even without a watcher event (the "within a second" bound). */
 const POLL_MS = 500;
 const PROGRESS_EVERY_MS = 250;
+/**
+ * A read that commits with more than this much of its file still to come is a bulk import: its
+ * commits do not call onRows (the per-commit feature and search updates would cost as much as
+ * the import itself); one call for all its rows follows when the read stops (end or failure).
+ */
+const BULK_BACKLOG_BYTES = 32 * 1024 * 1024;
 const RETRY_MS = 5000;
 /** Watched folders are listed again this often (in polls): a safety net for missed watcher events. */
 const RESCAN_EVERY_POLLS = 4;
@@ -65,6 +71,8 @@ export class IngestService {
   private closed = false;
 
   private readonly hooks: LineIngesterHooks;
+  /** Per source: rows committed during a bulk read whose onRows is still to come. */
+  private readonly deferred = new Map<number, Committed>();
 
   constructor(private readonly deps: IngestDeps) {
     this.repo = new SourceRepo(deps.db);
@@ -74,6 +82,7 @@ export class IngestService {
       beforeCommit: before,
       write: (fn) => writeWhenFree(deps.db, fn, { before }),
       onCommit: (c, cur) => this.committed(c, cur),
+      afterRead: (cur) => this.announceDeferred(cur.sourceId),
     };
   }
 
@@ -390,8 +399,24 @@ export class IngestService {
   }
 
   private committed(c: Committed, cursor: Readonly<SourceCursor>): void {
-    if (c.lastId >= c.firstId) this.deps.onRows(c);
+    if (c.lastId >= c.firstId) {
+      const held = this.deferred.get(c.sourceId);
+      const all = held ? { ...held, lastId: c.lastId } : c;
+      if (held || cursor.bytesTotal - cursor.offset > BULK_BACKLOG_BYTES) this.deferred.set(c.sourceId, all);
+      else {
+        this.deferred.delete(c.sourceId);
+        this.deps.onRows(all);
+      }
+    }
     this.progress(cursor.sourceId);
+  }
+
+  /** Rows whose onRows waited for the end of a bulk read (see BULK_BACKLOG_BYTES). */
+  private announceDeferred(sourceId: number): void {
+    const held = this.deferred.get(sourceId);
+    if (!held) return;
+    this.deferred.delete(sourceId);
+    this.deps.onRows(held);
   }
 
   private progress(id: number, force = false): void {

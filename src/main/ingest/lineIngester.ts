@@ -14,6 +14,8 @@ export interface LineIngesterHooks {
    */
   write?<T>(commit: () => T): Promise<T>;
   onCommit?(committed: Committed, cursor: Readonly<SourceCursor>): void;
+  /** The read stopped: it reached the end of what there was, or failed (after its last commit). */
+  afterRead?(cursor: Readonly<SourceCursor>): void;
 }
 
 /**
@@ -33,22 +35,26 @@ export class LineIngester {
     private readonly hooks: LineIngesterHooks = {},
     /**
      * Keep a copy of each line. Off for plain files: their lines stay readable at the stored
-     * byte offset (ingest/rawLine.ts), which halves the database and speeds ingest up 1.5×.
+     * byte offset (queries/rawLine.ts), which halves the database and speeds ingest up 1.5×.
      */
     private readonly keepRaw = true,
   ) {}
 
   /** Consumes every chunk; at the end either flushes a last line without newline or leaves it for later. */
   async consume(chunks: AsyncIterable<Buffer>, opts: { flushPartialLine: boolean }): Promise<void> {
-    for await (const chunk of chunks) {
-      for (const line of this.splitter.push(chunk)) this.take(line);
-      if (this.pendingLines >= BATCH_LINES) {
-        await this.commit();
-        await yieldToLoop();
+    try {
+      for await (const chunk of chunks) {
+        for (const line of this.splitter.push(chunk)) this.take(line);
+        if (this.pendingLines >= BATCH_LINES) {
+          await this.commit();
+          await yieldToLoop();
+        }
       }
+      if (opts.flushPartialLine) for (const line of this.splitter.end()) this.take(line);
+      await this.commit();
+    } finally {
+      this.hooks.afterRead?.(this.cursor);
     }
-    if (opts.flushPartialLine) for (const line of this.splitter.end()) this.take(line);
-    await this.commit();
   }
 
   /** Bytes of a partial last line left waiting for its newline. */

@@ -229,9 +229,8 @@ export class DetectService {
     try {
       const matrix = this.featureRows(entries, models.liveFeatureSet ?? 'original');
       const { version, scored } = await models.scoreFeatures(matrix, n);
-      await gate.idle();
       const run: RunResult = { version, scored, entries };
-      this.persist(run);
+      await gate.write(() => this.persist(run));
       this.scheduleCatchUp();
       return run;
     } catch (err) {

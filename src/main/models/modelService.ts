@@ -183,8 +183,7 @@ export class ModelService {
     if (span.hi === null)
       throw new ApiError(409, 'There are no log entries to train on: add a source or generate sample data');
     const cfg = config();
-    await gate.idle();
-    const version = this.registry.begin(cfg);
+    const version = await gate.write(() => this.registry.begin(cfg));
     const spanEndMs = span.hi;
     const spanStartMs = spanEndMs - cfg.trainingSpanHours * 3_600_000;
     try {
@@ -205,16 +204,14 @@ export class ModelService {
         (f, stage) => progress(0.05 + 0.65 * f, stage), // the worker's 0…1 → 0.05…0.7
       );
       const thresholds = Object.fromEntries(t.scored.models.map((m, i) => [m, t.scored.thresholds[i]]));
-      await gate.idle();
-      this.registry.trained(version, { ...t, thresholds });
+      await gate.write(() => this.registry.trained(version, { ...t, thresholds }));
       progress(0.7, 'writing scores');
       await this.writer.write(version, t.scored, (done, total) =>
         progress(0.7 + (0.25 * done) / total, 'writing scores'),
       );
       progress(0.95, 'measuring quality');
       const metrics = await this.trainer.quality(this.deps.dbPath);
-      await gate.idle();
-      this.registry.complete(version, metrics);
+      await gate.write(() => this.registry.complete(version, metrics));
       progress(0.97, 'swapping the live model');
       await this.swap(version, t.params);
       // Entries that got features after the trainer read them were scored by the old model, or

@@ -88,8 +88,7 @@ export class ScoreWriter {
     let from = 0;
     let reported = 0;
     while (from < n) {
-      await this.gate.idle();
-      from = this.writeSync(version, s, from, n, s.ids, SLICE_MS);
+      from = await this.gate.write(() => this.writeSync(version, s, from, n, s.ids, SLICE_MS));
       if (onProgress && (from - reported >= 20_000 || from === n)) {
         reported = from;
         onProgress(from, n);

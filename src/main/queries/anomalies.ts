@@ -58,54 +58,69 @@ function decodeCursor(cursor: string): [number, number] | null {
   return null;
 }
 
-/** Builds the WHERE clause shared by the page query and its count. */
-function filters(db: Db, q: Query): { where: string; params: unknown[] } {
+/**
+ * The WHERE clause shared by the page query and its count, over scores `s` joined to logs `l`;
+ * `logs` false when it reads no logs column (ids are taken as `s.log_id`), so both queries can
+ * leave logs out but for the page's rows (every score belongs to a stored entry).
+ */
+function filters(db: Db, q: Query): { where: string; params: unknown[]; logs: boolean } {
   const clauses: string[] = [];
   const params: unknown[] = [];
+  let logs = false;
   const add = (clause: string, ...values: unknown[]) => {
     clauses.push(clause);
     params.push(...values);
   };
+  const addLogs = (clause: string, ...values: unknown[]) => {
+    logs = true;
+    add(clause, ...values);
+  };
   // Flags a suppression rule hides are not shown as flagged.
-  if (q.onlyFlagged) add(`s.is_anomaly = 1 AND NOT ${suppressedSql()}`);
-  if (q.from !== undefined) add('l.ts_ms >= ?', q.from);
-  if (q.to !== undefined) add('l.ts_ms < ?', q.to);
-  if (q.ip) add('l.ip = ?', q.ip);
-  if (q.endpoint) add('l.endpoint = ?', q.endpoint);
-  if (q.status !== undefined) add('l.status = ?', q.status);
+  if (q.onlyFlagged) addLogs(`s.is_anomaly = 1 AND NOT ${suppressedSql()}`);
+  if (q.from !== undefined) addLogs('l.ts_ms >= ?', q.from);
+  if (q.to !== undefined) addLogs('l.ts_ms < ?', q.to);
+  if (q.ip) addLogs('l.ip = ?', q.ip);
+  if (q.endpoint) addLogs('l.endpoint = ?', q.endpoint);
+  if (q.status !== undefined) addLogs('l.status = ?', q.status);
   if (q.minVotes !== undefined) add('s.votes >= ?', q.minVotes);
   if (q.model) add(`s.${q.model}_vote = 1`);
   if (q.q) {
-    const s = searchSql(q.q, 'l', db);
-    add(s.sql, ...s.params);
+    const s = searchSql(q.q, 'l', db, 's.log_id');
+    if (s.row) addLogs(s.sql, ...s.params);
+    else add(s.sql, ...s.params);
   }
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params, logs };
 }
 
 export function listAnomalies(db: Db, q: Query): { rows: AnomalyRow[]; total: number; nextCursor: string | null } {
-  const { where, params } = filters(db, q);
+  const { where, params, logs } = filters(db, q);
   const keyCol = q.sort === 'time' ? 'l.ts_ms' : 's.combined_score';
+  const idCol = q.sort === 'time' ? 'l.id' : 's.log_id';
   const cmp = q.order === 'desc' ? '<' : '>';
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';
   const pageParams = [...params];
   let pageWhere = where;
   const cursor = q.cursor ? decodeCursor(q.cursor) : null;
   if (cursor) {
-    const c = `(${keyCol} ${cmp} ? OR (${keyCol} = ? AND l.id ${cmp} ?))`;
+    const c = `(${keyCol} ${cmp} ? OR (${keyCol} = ? AND ${idCol} ${cmp} ?))`;
     pageWhere = where ? `${where} AND ${c}` : `WHERE ${c}`;
     pageParams.push(cursor[0], cursor[0], cursor[1]);
   }
-  const rows = db
-    .prepare(
-      `${SELECT_ROW} ${pageWhere}
-       ORDER BY ${keyCol} ${dir}, l.id ${dir} LIMIT ? OFFSET ?`,
-    )
-    .all(...pageParams, q.limit, cursor ? 0 : (q.offset ?? 0)) as Row[];
-  const total = (
-    db.prepare(`SELECT count(*) AS n FROM scores s JOIN logs l ON l.id = s.log_id ${where}`).get(...params) as {
-      n: number;
-    }
-  ).n;
+  const order = `ORDER BY ${keyCol} ${dir}, ${idCol} ${dir} LIMIT ? OFFSET ?`;
+  // By score with no logs column to filter on, the page is picked from scores alone and only
+  // its own entries are read (a common search term matches many rows).
+  const pageSql =
+    logs || q.sort === 'time'
+      ? `${SELECT_ROW} ${pageWhere} ${order}`
+      : `SELECT l.id, l.ts_ms, l.ip, l.method, l.endpoint, l.status, s.votes, s.is_anomaly, s.combined_score
+         FROM (SELECT s.log_id, s.votes, s.is_anomaly, s.combined_score FROM scores s ${pageWhere} ${order}) s
+         JOIN logs l ON l.id = s.log_id ORDER BY s.combined_score ${dir}, s.log_id ${dir}`;
+  const rows = db.prepare(pageSql).all(...pageParams, q.limit, cursor ? 0 : (q.offset ?? 0)) as Row[];
+  const from = logs ? 'scores s JOIN logs l ON l.id = s.log_id' : 'scores s';
+  const total = db
+    .prepare(`SELECT count(*) FROM ${from} ${where}`)
+    .pluck()
+    .get(...params) as number;
   const last = rows[rows.length - 1];
   return {
     rows: rows.map(toAnomalyRow),

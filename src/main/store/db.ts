@@ -49,8 +49,10 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // Up to 256 MiB of page cache: index inserts during big ingests stay in memory.
-    db.pragma('cache_size = -262144');
+    // Up to 64 MiB of page cache: a 1M-line import costs the same CPU as with 256 MiB (the
+    // feature pass runs once after it, not between commits) and peaks ~200 MB lower; 32 MiB
+    // costs ~10 % more CPU for ~30 MB less (bench dropReady_1m).
+    db.pragma('cache_size = -65536');
     // Fewer, larger checkpoints while bulk inserting (16 MiB of WAL between them).
     db.pragma('wal_autocheckpoint = 4000');
     db.pragma('temp_store = MEMORY');

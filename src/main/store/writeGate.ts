@@ -1,8 +1,9 @@
 /**
  * Serialises the one SQLite connection's writers. Short writes (an ingest batch, one detected
- * entry) are synchronous transactions: they only wait for `idle()` and then run at once, so
- * nothing can slip in between. A long write that yields to the event loop while its
- * transaction is open (a full feature recompute) runs in `exclusive()`, and short writes wait.
+ * entry, a slice of scores) are synchronous: `write(fn)` waits until no exclusive writer holds
+ * the connection and runs `fn` at once, so nothing can slip in between. A long write that yields
+ * to the event loop while its transaction is open (a full feature recompute) runs in
+ * `exclusive()`, and short writes wait for it.
  */
 export class WriteGate {
   private current: Promise<void> | null = null;
@@ -14,6 +15,12 @@ export class WriteGate {
 
   get busy(): boolean {
     return this.current !== null;
+  }
+
+  /** Runs a synchronous write once no exclusive writer holds the connection. */
+  async write<T>(fn: () => T): Promise<T> {
+    await this.idle();
+    return fn();
   }
 
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
