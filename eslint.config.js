@@ -36,6 +36,7 @@ export const MAIN_LAYERS = {
   analysis: ['features', 'store', 'events.ts', 'logger.ts'],
   queries: ['search', 'ingest', 'features', 'feedback', 'store'],
   search: ['store', 'logger.ts'],
+  fleet: ['features', 'store', 'logger.ts'],
   ingest: ['store', 'events.ts', 'logger.ts'],
   features: ['detectors', 'store'],
   feedback: ['store'],
