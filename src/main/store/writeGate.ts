@@ -17,10 +17,16 @@ export class WriteGate {
     return this.current !== null;
   }
 
-  /** Runs a synchronous write once no exclusive writer holds the connection. */
+  /**
+   * Runs a synchronous write once no exclusive writer holds the connection. The check is
+   * repeated right before `fn`: an exclusive writer waiting on the same release may have taken
+   * the gate (and opened its transaction) before this continuation runs.
+   */
   async write<T>(fn: () => T): Promise<T> {
-    await this.idle();
-    return fn();
+    for (;;) {
+      await this.idle();
+      if (!this.current) return fn();
+    }
   }
 
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
