@@ -51,13 +51,16 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
   // JSON routes take JSON only (POST /ingest has its own parser for raw bodies).
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  // application/json and its +json variants (application/merge-patch+json, …).
+  for (const type of ['application/json', /^application\/[\w.-]+\+json$/]) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+  }
   app.addHook('onListen', async () => {
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : 0;
@@ -122,6 +125,9 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
     app.route({
       method: spec.method,
       url: spec.path,
+      // FastAPI read a body sent without Content-Type as JSON (Python's `requests.post(url,
+      // data=json.dumps(x))` sends none): the original's routes do too.
+      ...(ORIGINAL_OPERATIONS.has(name) ? { onRequest: jsonWhenUntyped } : {}),
       bodyLimit: name === 'detectBatch' ? BATCH_BODY_LIMIT : JSON_BODY_LIMIT,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         let raw: unknown;
@@ -220,6 +226,13 @@ export async function listen(app: FastifyInstance, port: number): Promise<number
 function withTokenMeta(html: string, token: string): string {
   const escaped = token.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
   return html.replace('</head>', `<meta name="${TOKEN_META}" content="${escaped}" />\n</head>`);
+}
+
+/** The original's routes read a body sent without Content-Type as JSON, as FastAPI did. */
+function jsonWhenUntyped(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && req.headers['content-type'] === undefined) req.headers['content-type'] = 'application/json';
+  done();
 }
 
 function errorName(status: number): string {

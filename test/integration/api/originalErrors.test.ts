@@ -85,4 +85,31 @@ describe("the original's error shapes", () => {
     expect(res.status, res.text).toBe(409);
     expect((res.json() as { detail: string }).detail).toMatch(/no log entries/);
   });
+
+  it("a body sent without Content-Type (Python's requests.post(url, data=json.dumps(x))) is read as JSON on the original's routes", async () => {
+    const untyped = (path: string, body: unknown) =>
+      request(s.port, 'POST', path, { headers: { Authorization: `Bearer ${s.token}` }, body: JSON.stringify(body) });
+    // The detection is read and reaches the model check (no model yet), as with the header.
+    const detect = await untyped('/outlier/detect', ENTRY);
+    expect(detect.status, detect.text).toBe(500);
+    expect((detect.json() as { detail: string }).detail).toMatch(/No models are loaded/);
+    // And an invalid one gets FastAPI's 422 list, not a 415.
+    const missing = await untyped('/outlier/detect', { ...ENTRY, service_endpoint: undefined });
+    expect(missing.status, missing.text).toBe(422);
+    expect((missing.json() as { detail: Array<{ loc: string[] }> }).detail[0].loc).toEqual([
+      'body',
+      'service_endpoint',
+    ]);
+    // Our own routes still name the content type they take.
+    const own = await untyped('/feedback', { entry: 1, verdict: 'normal' });
+    expect(own.status, own.text).toBe(415);
+  });
+
+  it('a +json media type is JSON', async () => {
+    const res = await request(s.port, 'POST', '/outlier/detect', {
+      headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/vnd.api+json' },
+      body: JSON.stringify(ENTRY),
+    });
+    expect(res.status, res.text).toBe(500);
+  });
 });
