@@ -140,19 +140,21 @@ function lnavOnce(log: string, lines: number): LnavRun | null {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Drop → ready for a `lines`-line combined log through serve.js (three runs, median), next to
- * lnav opening and counting the same file (when `lnav` is on PATH; else `lnav: "skipped"`).
- * Needs the built app (`npm run bench` builds it first).
+ * Drop → ready for a `lines`-line combined log through serve.js (`runs` runs, median; 3 unless
+ * told), next to lnav opening and counting the same file (when `lnav` is on PATH; else
+ * `lnav: "skipped"`). Needs the built app (`npm run bench` builds it first). The 10M-line run
+ * (`benchDropReady(10_000_000, { runs: 1 })`) needs ~2.4 GB for the log and as much for the database.
  */
-export async function benchDropReady(lines: number): Promise<Record<string, unknown>> {
+export async function benchDropReady(lines: number, opts: { runs?: number } = {}): Promise<Record<string, unknown>> {
+  const count = opts.runs ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'od-bench-drop-log-'));
   const log = join(dir, 'access.log');
   try {
     const bytes = await writeBigLog(log, lines);
     const runs: DropRun[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await dropOnce(log, lines));
+    for (let i = 0; i < count; i++) runs.push(await dropOnce(log, lines));
     const lnavRuns: LnavRun[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < count; i++) {
       const r = lnavOnce(log, lines);
       if (!r) break;
       lnavRuns.push(r);

@@ -15,6 +15,7 @@ export function feedbackHandlers(s: Services): Handlers<FeedbackOps> {
         return s.feedback.record(f, [f.entry], `entry ${f.entry}`);
       }
       const incident = f.incident!;
+      await s.incidents.settle();
       const ids = s.incidents.flaggedIds(incident);
       if (!ids) throw incidentGone(incident);
       return s.feedback.record(f, ids, `incident ${incident}`);

@@ -45,13 +45,16 @@ export function findingHandlers(s: Services): Handlers<FindingOps> {
       nextRunAt: s.scheduler.nextRunAt,
     }),
     timeline: async (q) => timeline(s.db, q),
-    listIncidents: async (q) => s.incidents.list(q),
+    // The incidents are brought up to date in slices first (settle), so a request never holds the loop long.
+    listIncidents: async (q) => s.incidents.page(q),
     getIncident: async ({ id }) => {
+      await s.incidents.settle();
       const incident = s.incidents.detail(id);
       if (!incident) throw incidentGone(id);
       return incident;
     },
     incidentReport: async ({ id }) => {
+      await s.incidents.settle();
       const detail = s.incidents.detail(id);
       const flagged = s.incidents.flaggedIds(id);
       if (!detail || !flagged) throw incidentGone(id);

@@ -16,13 +16,13 @@ export interface Group {
 /** An endpoint incident needs at least this many client IPs working on the endpoint together. */
 export const MIN_ENDPOINT_IPS = 3;
 /** What one member of a distributed attack looks like: a few flagged entries, nearly all on the endpoint. */
-const MEMBER_MAX_ROWS = 20;
+export const MEMBER_MAX_ROWS = 20;
 const MEMBER_MIN_SHARE = 0.8;
 
 const byTime = (a: FlaggedRow, b: FlaggedRow) => a.tsMs - b.tsMs || a.id - b.id;
 
 /** The endpoint most of a group's rows went to, when it is at least MEMBER_MIN_SHARE of them. */
-function dominantEndpoint(rows: readonly FlaggedRow[]): string | null {
+export function dominantEndpoint(rows: readonly FlaggedRow[]): string | null {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
   let best: string | null = null;

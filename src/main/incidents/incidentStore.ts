@@ -1,20 +1,32 @@
 import type { z } from 'zod';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Incident, IncidentDetail, IncidentPage, IncidentQuerySchema } from '../../shared/schemas/incidents';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import { catalogueLookbackMs } from '../features/catalogueWindow';
 import { SUPPRESSIONS_STATE_SQL, suppressedSql } from '../feedback/suppressed';
 import { searchSql } from '../search/language';
 import { describeIncident } from './describe';
-import { groupIncidents, type FlaggedRow, type Group } from './group';
+import { cached, countEntriesIn, countNew, entriesAfter, type NewEntries } from './entryCounts';
+import type { FlaggedRow, Group } from './group';
+import { LiveGroups, type GroupDelta } from './liveGroups';
+import { FirstSightings } from './firstSeen';
+import { Job, SLICE_MS } from './slices';
 
 type Query = z.output<typeof IncidentQuerySchema>;
 
 const TOP = 5;
 const MAX_IPS = 50;
 const MAX_DETAIL_ROWS = 5_000;
+/** Flagged entries read, and IPs looked up, per step of a full build. */
+const CHUNK = 500;
+/** More entries stored since the last update than this: a full build (in slices) rather than one long read of them. */
+const MAX_FOLLOWED = 50_000;
+/** Updates a waiting reader lets run before it takes the state as is (the tail never stops). */
+const MAX_ROUNDS = 4;
 
 /**
- * One incident of a build: what sorts it is known at once; its description is made when it is
+ * One incident of a state: what sorts it is known at once; its description is made when it is
  * first shown (most of thousands never are) and kept while its group stays the same.
  */
 interface Entry {
@@ -22,31 +34,51 @@ interface Entry {
   score: number;
   group: Group;
   incident: Incident | null;
-  /** The entry of an earlier build this one grew from (same first entry), for countEntries. */
+  /** Its IPs, once asked for. */
+  ips?: Set<string>;
+  /** `incident.entries` counts the entries with ids up to this (-1: not counted). */
+  countedUpTo: number;
+  /** The counted entry of an earlier state this one grew from (same first entry), for countEntries. */
   grewFrom?: Entry;
 }
 
-interface Built {
+/** What the flagged set and its setting looked like when read (`key` changes with either). */
+interface Probe {
+  key: string;
+  setting: string;
+  count: number;
+  sum: number;
+  scoredUpTo: number;
+  /** The newest stored entry: counts are as of it, so entries stored unscored change the key too. */
+  logsUpTo: number;
+}
+
+interface State {
   key: string;
   incidents: Entry[];
   flagged: number;
-  /** What an update that only adds newer scores builds on (see `extend`). */
   base: Base;
 }
 
+/**
+ * What a state was made from. A state updated from another shares its grouping, sightings and
+ * entries (the update changes them in place; no reader looks at a state while an update runs:
+ * it waits for it or finishes it first).
+ */
 interface Base {
-  /** Window and suppression rules the build used: a change to either means a full build. */
+  /** Window, suppression rules and sources the state used: a change to any means a full build. */
   setting: string;
   /** Flagged entries (counted with suppressed ones) and their score sum, among scores up to `scoredUpTo`. */
   count: number;
   sum: number;
   scoredUpTo: number;
+  /** Entries (log ids) the state knows of: first sightings and counts are as of these. */
+  logsUpTo: number;
   dataStart: number;
-  /** When each IP was first seen, as looked up so far. */
-  seen: Map<string, number | null>;
-  /** Entries by their group's extent, to reuse unchanged ones; by id, to count grown ones. */
-  byExtent: Map<string, Entry>;
-  byId: Map<string, Entry>;
+  /** When each IP was first seen (among logs up to logsUpTo). */
+  sightings: FirstSightings;
+  groups: LiveGroups;
+  entryOf: Map<Group, Entry>;
 }
 
 function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T, number]> {
@@ -56,52 +88,82 @@ function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T,
 }
 
 /**
- * Incidents over the stored scores, computed from the flagged entries when asked and kept until
- * the flagged set changes (its count and score sum, read from the `scores_anomaly` index, are
- * the cache key), so they follow live scoring and retraining without bookkeeping of their own.
+ * Incidents over the stored scores, kept current as entries are scored: the flagged count and
+ * score sum (read from the `scores_anomaly` index), the newest stored entry, the window, the
+ * suppression rules and the sources are the state's key. When only newer entries were scored, the new flagged entries are
+ * added to the grouping (liveGroups.ts: only their IPs and endpoints are looked at again);
+ * otherwise (a retrain, a rule, a removed source) everything is grouped afresh. Either runs as a
+ * Job: readers that can wait (`settle`, `page`) let it run in slices, the others finish it; the
+ * new state replaces the old one only when complete.
  */
 export class IncidentStore {
-  private built: Built | null = null;
+  private state: State | null = null;
+  private job: Job<State> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly windowMs: () => number,
+    /** Longest stretch an update or a page holds the event loop (tests use 0: a step a turn). */
+    private readonly sliceMs = SLICE_MS,
   ) {}
 
-  list(q: Query): IncidentPage {
-    const b = this.current();
-    const matching = q.q ? this.matching(q.q, b) : b.incidents;
-    const page = matching.slice(q.offset, q.offset + q.limit);
-    return {
-      incidents: page.map((x) => this.shown(x, b.base)),
-      total: matching.length,
-      flagged: b.flagged,
-    };
+  /** Brings the incidents up to date with the scores, holding the event loop no more than a slice at a time. */
+  async settle(): Promise<void> {
+    await this.settled();
   }
 
-  /** Brings the grouping up to date with the scores now (what list() does first; the bench times it alone). */
-  refresh(): void {
-    this.current();
+  /** A page of incidents, as `list` gives it, with the work to bring it up to date done in slices. */
+  async page(q: Query): Promise<IncidentPage> {
+    for (let round = 0; ; round++) {
+      const s = await this.settled();
+      const matching = q.q ? this.matching(q.q, s) : s.incidents;
+      const wanted = matching.slice(q.offset, q.offset + q.limit);
+      let until = performance.now() + this.sliceMs;
+      let moved = false;
+      for (const x of wanted) {
+        if (performance.now() > until) {
+          await yieldToLoop();
+          // Another reader may have brought in a newer state meanwhile: start again from it.
+          if (this.state !== s || this.job) {
+            moved = true;
+            break;
+          }
+          until = performance.now() + this.sliceMs;
+        }
+        this.shown(x, s);
+      }
+      if (!moved) return this.pageOf(q, s, matching);
+      // The scores keep changing faster than pages are made: this one is made at once.
+      if (round >= MAX_ROUNDS) return this.list(q);
+    }
+  }
+
+  /** Synchronous: whatever is left to bring the incidents up to date is done now. */
+  list(q: Query): IncidentPage {
+    const s = this.current();
+    return this.pageOf(q, s, q.q ? this.matching(q.q, s) : s.incidents);
   }
 
   /** One incident with every entry of its IPs in its period; null when no such incident exists now. */
   detail(id: string): IncidentDetail | null {
-    const b = this.current();
-    const found = b.incidents.find((x) => x.id === id);
+    const s = this.current();
+    const found = s.incidents.find((x) => x.id === id);
     if (!found) return null;
-    const incident = this.shown(found, b.base);
-    const ips = [...new Set(found.group.rows.map((r) => r.ip))];
-    const rows = this.db
-      .prepare(
-        `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, s.votes,
+    const incident = this.shown(found, s);
+    const rows = cached(
+      this.db,
+      `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, s.votes,
                 s.is_anomaly AS isAnomaly, coalesce(s.combined_score, 0) AS combinedScore
          FROM logs l LEFT JOIN scores s ON s.log_id = l.id
-         WHERE l.ip IN (SELECT value FROM json_each(?)) AND l.ts_ms BETWEEN ? AND ?
+         WHERE l.ip IN (SELECT value FROM json_each(?)) AND l.ts_ms BETWEEN ? AND ? AND l.id <= ?
          ORDER BY l.ts_ms, l.id LIMIT ?`,
-      )
-      .all(JSON.stringify(ips), incident.firstTsMs, incident.lastTsMs, MAX_DETAIL_ROWS + 1) as Array<
-      Omit<IncidentDetail['rows'][number], 'isAnomaly'> & { isAnomaly: number | null }
-    >;
+    ).all(
+      JSON.stringify([...this.ipsOf(found)]),
+      incident.firstTsMs,
+      incident.lastTsMs,
+      s.base.logsUpTo,
+      MAX_DETAIL_ROWS + 1,
+    ) as Array<Omit<IncidentDetail['rows'][number], 'isAnomaly'> & { isAnomaly: number | null }>;
     const truncated = rows.length > MAX_DETAIL_ROWS;
     return {
       ...incident,
@@ -112,184 +174,290 @@ export class IncidentStore {
     };
   }
 
-  /**
-   * Incidents with a flagged entry the search matches. The flagged entries are few next to all
-   * entries, so LIKE over them beats narrowing through the search index first.
-   */
-  private matching(q: string, b: Built): Entry[] {
-    const s = searchSql(q);
-    const ids = new Set(
-      this.db
-        .prepare(
-          `SELECT l.id FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND +s.log_id > 0 AND ${s.sql}`,
-        )
-        .pluck()
-        .all(...s.params) as number[],
-    );
-    return b.incidents.filter((x) => x.group.rows.some((r) => ids.has(r.id)));
-  }
-
   /** Ids of the incident's flagged entries (what a verdict on it labels); null when it does not exist now. */
   flaggedIds(id: string): number[] | null {
     const found = this.current().incidents.find((x) => x.id === id);
     return found ? found.group.rows.map((r) => r.id) : null;
   }
 
+  private pageOf(q: Query, s: State, matching: Entry[]): IncidentPage {
+    return {
+      incidents: matching.slice(q.offset, q.offset + q.limit).map((x) => this.shown(x, s)),
+      total: matching.length,
+      flagged: s.flagged,
+    };
+  }
+
   /**
-   * Every entry of the incident's IPs in its period (index range counts in one statement; done
-   * for shown incidents only). An incident that grew from one already counted (same first entry,
-   * no IP lost) adds the entries of its old IPs after its old end and of its new IPs in its period.
+   * Incidents with a flagged entry the search matches. The flagged entries are few next to all
+   * entries, so LIKE over them beats narrowing through the search index first.
    */
-  private countEntries(x: Entry, i: Incident): void {
-    if (i.entries >= 0) return;
-    const ips = new Set(x.group.rows.map((r) => r.ip));
-    const was = x.grewFrom?.incident;
-    const oldIps = x.grewFrom && new Set(x.grewFrom.group.rows.map((r) => r.ip));
-    x.grewFrom = undefined;
-    if (was && oldIps && was.entries >= 0 && was.firstTsMs === i.firstTsMs && was.lastTsMs <= i.lastTsMs) {
-      if ([...oldIps].every((ip) => ips.has(ip))) {
-        const added = [...ips].filter((ip) => !oldIps.has(ip));
-        i.entries =
-          was.entries +
-          this.countIn([...oldIps], was.lastTsMs + 1, i.lastTsMs) +
-          this.countIn(added, i.firstTsMs, i.lastTsMs);
-        return;
-      }
-    }
-    i.entries = this.countIn([...ips], i.firstTsMs, i.lastTsMs);
+  private matching(q: string, s: State): Entry[] {
+    const sq = searchSql(q);
+    const ids = new Set(
+      this.db
+        .prepare(
+          `SELECT l.id FROM scores s JOIN logs l ON l.id = s.log_id WHERE s.is_anomaly = 1 AND +s.log_id > 0 AND ${sq.sql}`,
+        )
+        .pluck()
+        .all(...sq.params) as number[],
+    );
+    return s.incidents.filter((x) => x.group.rows.some((r) => ids.has(r.id)));
   }
 
-  /** Entries of these IPs with fromMs ≤ ts_ms ≤ toMs: one index range per IP, in one statement. */
-  private countIn(ips: string[], fromMs: number, toMs: number): number {
-    if (ips.length === 0 || fromMs > toMs) return 0;
-    return this.db
-      .prepare(
-        `SELECT total((SELECT count(*) FROM logs WHERE ip = j.value AND ts_ms BETWEEN ? AND ?)) FROM json_each(?) j`,
-      )
-      .pluck()
-      .get(fromMs, toMs, JSON.stringify(ips)) as number;
-  }
+  // --- Keeping the state current -------------------------------------------------------------
 
-  private current(): Built {
-    const [count, sum, scoredUpTo] = this.db
-      .prepare(
-        'SELECT count(*), total(combined_score), (SELECT coalesce(max(log_id), 0) FROM scores) FROM scores WHERE is_anomaly = 1',
-      )
+  private probe(): Probe {
+    const [count, sum, scoredUpTo] = cached(
+      this.db,
+      'SELECT count(*), total(combined_score), (SELECT coalesce(max(log_id), 0) FROM scores) FROM scores WHERE is_anomaly = 1',
+    )
       .raw()
       .get() as [number, number, number];
-    const rules = this.db.prepare(SUPPRESSIONS_STATE_SQL).pluck().get() as string;
-    const setting = `${this.windowMs()}:${rules}`;
-    const key = `${count}:${sum}:${setting}`;
-    const prev = this.built;
-    if (prev?.key === key) return prev;
-    const base = { setting, count, sum, scoredUpTo };
-    const added = prev?.base.setting === setting ? this.newerFlagged(prev.base) : null;
-    this.built = prev && added ? this.extend(prev, added, key, base) : this.build(key, base);
-    return this.built;
+    const rules = cached(this.db, SUPPRESSIONS_STATE_SQL).pluck().get() as string;
+    const sources = cached(this.db, "SELECT count(*) || ':' || total(id) FROM sources").pluck().get() as string;
+    const setting = `${this.windowMs()}:${rules}:${sources}`;
+    const logsUpTo = cached(this.db, 'SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
+    return { key: `${count}:${sum}:${logsUpTo}:${setting}`, setting, count, sum, scoredUpTo, logsUpTo };
   }
 
-  /**
-   * The flagged entries (suppressed ones left out: they are part of no incident) with ids above
-   * `after`. `+` keeps SQLite on the flagged part of scores_anomaly rather than a log_id range.
-   */
-  private flaggedAfter(after: number): FlaggedRow[] {
-    return this.db
-      .prepare(
-        `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
-                l.user_agent AS userAgent, s.combined_score AS score
-         FROM scores s JOIN logs l ON l.id = s.log_id
-         WHERE s.is_anomaly = 1 AND +s.log_id > ? AND NOT ${suppressedSql()}`,
-      )
-      .all(after) as FlaggedRow[];
+  /** The state now, any update finished synchronously. */
+  private current(): State {
+    for (;;) {
+      if (this.job) this.publish(this.job, () => this.job!.finish());
+      const p = this.probe();
+      if (this.state?.key === p.key) return this.state;
+      this.job = new Job(this.update(p));
+    }
+  }
+
+  /** The state now (or after MAX_ROUNDS updates, if the scores keep changing), updated in slices. */
+  private async settled(): Promise<State> {
+    for (let round = 0; ; round++) {
+      if (!this.job) {
+        const p = this.probe();
+        if (this.state?.key === p.key || (this.state && round >= MAX_ROUNDS)) return this.state;
+        this.job = new Job(this.update(p), this.sliceMs);
+      }
+      const job = this.job;
+      const s = await job.drive().catch((err: unknown) => {
+        if (this.job === job) this.job = null;
+        throw err;
+      });
+      this.publish(job, () => s);
+    }
+  }
+
+  /** The job's state becomes the current one (unless someone else published it already); a failed job is dropped. */
+  private publish(job: Job<State>, result: () => State): void {
+    try {
+      const s = result();
+      if (this.job !== job) return;
+      this.state = s;
+    } finally {
+      if (this.job === job) this.job = null;
+    }
+  }
+
+  /** The next state: the last one plus newer flagged entries when that is all that changed, else a full build. */
+  private *update(p: Probe): Generator<void, State> {
+    const prev = this.state;
+    if (prev?.base.setting === p.setting) {
+      const next = this.extend(prev, p);
+      if (next) return yield* next;
+    }
+    for (;;) {
+      const built = yield* this.build(p);
+      if (built) return built;
+      p = this.probe();
+    }
   }
 
   private dataStart(): number {
-    return (this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
+    return (cached(this.db, 'SELECT min(ts_ms) FROM logs').pluck().get() as number | null) ?? 0;
   }
 
   /**
-   * The live tail's case: only entries newer than the last build were scored. The flagged
-   * entries up to the last build's newest score must be as they were (same count and score sum)
-   * and the data must start where it did; then the flagged entries scored since, else null.
+   * The flagged entries (suppressed ones left out: they are part of no incident) with ids in
+   * (after, upTo]. `+` keeps SQLite on the flagged part of scores_anomaly rather than a log_id range.
    */
-  private newerFlagged(base: Base): FlaggedRow[] | null {
-    const [count, sum] = this.db
-      .prepare('SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1 AND +log_id <= ?')
+  private flaggedBetween(after: number, upTo: number): FlaggedRow[] {
+    return cached(
+      this.db,
+      `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
+                l.user_agent AS userAgent, s.combined_score AS score
+         FROM scores s JOIN logs l ON l.id = s.log_id
+         WHERE s.is_anomaly = 1 AND +s.log_id > ? AND +s.log_id <= ? AND NOT ${suppressedSql()}`,
+    ).all(after, upTo) as FlaggedRow[];
+  }
+
+  /** The flagged entries up to `upTo` are as the base has them (same count and sum), and the data starts where it did. */
+  private unchangedUpTo(base: Pick<Base, 'count' | 'sum' | 'scoredUpTo' | 'dataStart'>): boolean {
+    const [count, sum] = cached(
+      this.db,
+      'SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1 AND +log_id <= ?',
+    )
       .raw()
       .get(base.scoredUpTo) as [number, number];
-    if (count !== base.count || sum !== base.sum || this.dataStart() !== base.dataStart) return null;
-    return this.flaggedAfter(base.scoredUpTo);
+    return count === base.count && sum === base.sum && this.dataStart() === base.dataStart;
   }
 
-  /** Every flagged entry grouped afresh. */
-  private build(key: string, b: Pick<Base, 'setting' | 'count' | 'sum' | 'scoredUpTo'>): Built {
+  /** Every flagged entry grouped afresh, in steps; null when the scores changed under it (then it starts again). */
+  private *build(p: Probe): Generator<void, State | null> {
+    const dataStart = this.dataStart();
+    const sightings = new FirstSightings(this.db, dataStart, this.windowMs(), p.logsUpTo);
     const base: Base = {
-      ...b,
-      dataStart: this.dataStart(),
-      seen: new Map(),
-      byExtent: new Map(),
-      byId: new Map(),
+      setting: p.setting,
+      count: p.count,
+      sum: p.sum,
+      scoredUpTo: p.scoredUpTo,
+      logsUpTo: p.logsUpTo,
+      dataStart,
+      sightings,
+      // Entries closer than the catalogue's long window belong together: a slow brute force (a
+      // POST every few minutes) is one incident, as its 1 h counts are one story.
+      groups: new LiveGroups(catalogueLookbackMs(this.windowMs()), (ip, atMs) => sightings.isNew(ip, atMs)),
+      entryOf: new Map(),
     };
-    const rows = this.flaggedAfter(0);
-    return { key, incidents: sorted(this.group(rows, base), base), flagged: rows.length, base };
+    // Ids and scores from the covering scores_anomaly index, then the logs rows by id in chunks
+    // (CROSS JOIN keeps SQLite on the listed ids).
+    const flagged = cached(this.db, 'SELECT log_id, combined_score FROM scores WHERE is_anomaly = 1 AND +log_id <= ?')
+      .raw()
+      .all(p.scoredUpTo) as Array<[number, number]>;
+    flagged.sort((a, b) => a[0] - b[0]);
+    const read = cached(
+      this.db,
+      `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
+              l.user_agent AS userAgent, 0 AS score
+       FROM json_each(?) j CROSS JOIN logs l ON l.id = j.value WHERE NOT ${suppressedSql()}`,
+    );
+    const rows: FlaggedRow[] = [];
+    for (let i = 0; i < flagged.length; i += CHUNK) {
+      yield;
+      readChunk(read, flagged.slice(i, i + CHUNK), rows);
+    }
+    yield* sightings.prepare([...new Set(rows.map((r) => r.ip))]);
+    const groups = yield* base.groups.load(rows);
+    yield;
+    // Rescored meanwhile (a retrain), a rule added, or the data cut: what was read may be mixed.
+    if (this.probe().setting !== p.setting || !this.unchangedUpTo(base)) return null;
+    const incidents: Entry[] = [];
+    for (let i = 0; i < groups.length; i += CHUNK) {
+      yield;
+      this.entriesFor(groups.slice(i, i + CHUNK), base, incidents);
+    }
+    yield;
+    return { key: p.key, incidents: incidents.sort(byRank), flagged: rows.length, base };
   }
 
   /**
-   * The last build plus newer flagged entries. An incident that ended a grouping gap before the
-   * earliest of them cannot change (no entry can join its IP's run, and no group starting that
-   * late can join its endpoint cluster), so it stands; the entries of the others and the new ones
-   * are grouped again. The result is what a full build would give, at the cost of the recent part.
+   * The live tail's case: only entries newer than the state's were scored (the flagged entries
+   * up to its newest score are as they were, and the data starts where it did). The new flagged
+   * entries are added to the grouping; IPs whose first sighting moved earlier (an older entry
+   * arrived late) are grouped again; counts already made take in the entries stored since.
+   * Null when a full build is needed.
    */
-  private extend(prev: Built, added: FlaggedRow[], key: string, b: Pick<Base, 'count' | 'sum' | 'scoredUpTo'>): Built {
-    const base: Base = { ...prev.base, ...b };
-    if (added.length === 0) return { ...prev, key, base };
-    const cutoff = added.reduce((m, r) => Math.min(m, r.tsMs), Infinity) - catalogueLookbackMs(this.windowMs());
-    const settled: Entry[] = [];
-    const regroup = [...added];
-    for (const x of prev.incidents) {
-      if (x.group.rows[x.group.rows.length - 1].tsMs < cutoff) settled.push(x);
-      else for (const r of x.group.rows) regroup.push(r);
+  private extend(prev: State, p: Probe): Generator<void, State> | null {
+    const old = prev.base;
+    if (!this.unchangedUpTo(old)) return null;
+    const { logsUpTo } = p;
+    if (logsUpTo < old.logsUpTo || logsUpTo - old.logsUpTo > MAX_FOLLOWED) return null;
+    const added = this.flaggedBetween(old.scoredUpTo, p.scoredUpTo);
+    const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
+    const base: Base = { ...old, count: p.count, sum: p.sum, scoredUpTo: p.scoredUpTo, logsUpTo };
+    const refresh = base.sightings.follow(stored, logsUpTo);
+    base.sightings.prepareMore(added.map((r) => r.ip));
+    return this.applying(prev, base, p.key, added, refresh, stored);
+  }
+
+  private *applying(
+    prev: State,
+    base: Base,
+    key: string,
+    added: FlaggedRow[],
+    refresh: Set<string>,
+    stored: NewEntries,
+  ): Generator<void, State> {
+    const delta: GroupDelta =
+      added.length > 0 || refresh.size > 0 ? yield* base.groups.add(added, refresh) : { removed: [], added: [] };
+    yield;
+    const gone = new Set<Entry>();
+    const goneById = new Map<string, Entry>();
+    for (const g of delta.removed) {
+      const x = base.entryOf.get(g)!;
+      base.entryOf.delete(g);
+      gone.add(x);
+      goneById.set(x.id, x);
     }
-    const incidents = sorted(settled.concat(this.group(regroup, base)), base);
+    const came = delta.added.map((g) => this.entryFor(g, base, goneById)).sort(byRank);
+    const kept = gone.size > 0 ? prev.incidents.filter((x) => !gone.has(x)) : prev.incidents;
+    const incidents = mergeRanked(kept, came);
+    // Counts made as of the last state take in the entries stored since, so they stay exact.
+    const bases = new Set<Entry>();
+    for (const x of incidents) {
+      if (x.countedUpTo === prev.base.logsUpTo) bases.add(x);
+      else if (x.grewFrom && x.grewFrom.countedUpTo === prev.base.logsUpTo) bases.add(x.grewFrom);
+    }
+    for (const x of bases) {
+      const i = x.incident!;
+      if (stored.size > 0) i.entries += countNew(stored, this.ipsOf(x), i.firstTsMs, i.lastTsMs);
+      x.countedUpTo = base.logsUpTo;
+    }
     return { key, incidents, flagged: prev.flagged + added.length, base };
   }
 
-  /** Groups the rows into incidents, reusing the entry of any group seen before. */
-  private group(rows: readonly FlaggedRow[], base: Base): Entry[] {
-    const windowMs = this.windowMs();
-    // First-seen times of the IPs not looked up yet, in one statement (one index seek each).
-    const unseen = [...new Set(rows.map((r) => r.ip))].filter((ip) => !base.seen.has(ip));
-    if (unseen.length > 0) {
-      const found = this.db
-        .prepare('SELECT j.value, (SELECT min(ts_ms) FROM logs WHERE ip = j.value) FROM json_each(?) j')
-        .raw()
-        .all(JSON.stringify(unseen)) as Array<[string, number]>;
-      for (const [ip, t] of found) base.seen.set(ip, t - base.dataStart < windowMs ? null : t);
-    }
-    const isNew = (ip: string, atMs: number) => {
-      const t = base.seen.get(ip) ?? null;
-      return t !== null && atMs - t < 86_400_000;
-    };
-    // Entries closer than the catalogue's long window belong together: a slow brute force (a
-    // POST every few minutes) is one incident, as its 1 h counts are one story.
-    return groupIncidents(rows, catalogueLookbackMs(windowMs), isNew).map((group) => {
-      // A group with the same kind, ends and size holds the same entries: its entry stands.
-      const same = base.byExtent.get(extentOf(group));
-      if (same) return same;
-      const id = `${group.kind}-${group.rows[0].id}`;
-      const score = group.rows.reduce((m, r) => Math.max(m, r.score), -Infinity);
-      // What it grew from: the last counted incident with its first entry (a chain of one).
-      const was = base.byId.get(id);
-      const grewFrom = was?.incident && was.incident.entries >= 0 ? was : was?.grewFrom;
-      return { id, score, group, incident: null, grewFrom };
-    });
+  private entriesFor(groups: readonly Group[], base: Base, into: Entry[]): void {
+    for (const g of groups) into.push(this.entryFor(g, base, undefined));
   }
 
-  /** The entry's incident as shown: described and its entries counted (once, then kept). */
-  private shown(x: Entry, base: Base): Incident {
-    x.incident ??= this.describe(x, base);
-    this.countEntries(x, x.incident);
+  private entryFor(group: Group, base: Base, gone: Map<string, Entry> | undefined): Entry {
+    const id = `${group.kind}-${group.rows[0].id}`;
+    let score = -Infinity;
+    for (const r of group.rows) if (r.score > score) score = r.score;
+    // What it grew from: the last counted incident with its first entry (a chain of one).
+    const was = gone?.get(id);
+    const grewFrom = was && was.countedUpTo >= 0 ? was : was?.grewFrom;
+    const x: Entry = { id, score, group, incident: null, countedUpTo: -1, grewFrom };
+    base.entryOf.set(group, x);
+    return x;
+  }
+
+  // --- Showing an incident ----------------------------------------------------------------------
+
+  private ipsOf(x: Entry): Set<string> {
+    return (x.ips ??= new Set(x.group.rows.map((r) => r.ip)));
+  }
+
+  /** The entry's incident as shown: described and its entries counted (once, then kept current). */
+  private shown(x: Entry, s: State): Incident {
+    x.incident ??= this.describe(x, s.base);
+    if (x.countedUpTo !== s.base.logsUpTo) this.countEntries(x, x.incident, s.base.logsUpTo);
     return x.incident;
+  }
+
+  /**
+   * Every entry of the incident's IPs in its period (with ids up to `upTo`). An incident that
+   * grew from one counted as of the same moment (same first entry, no IP lost) adds the entries
+   * of its old IPs after its old end and of its new IPs in its period.
+   */
+  private countEntries(x: Entry, i: Incident, upTo: number): void {
+    const ips = this.ipsOf(x);
+    const was = x.grewFrom;
+    x.grewFrom = undefined;
+    x.countedUpTo = upTo;
+    const before = was?.incident;
+    if (before && was.countedUpTo === upTo && before.firstTsMs === i.firstTsMs && before.lastTsMs <= i.lastTsMs) {
+      const oldIps = this.ipsOf(was);
+      if ([...oldIps].every((ip) => ips.has(ip))) {
+        const more = [...ips].filter((ip) => !oldIps.has(ip));
+        i.entries =
+          before.entries +
+          countEntriesIn(this.db, [...oldIps], before.lastTsMs + 1, i.lastTsMs, upTo) +
+          countEntriesIn(this.db, more, i.firstTsMs, i.lastTsMs, upTo);
+        return;
+      }
+    }
+    i.entries = countEntriesIn(this.db, [...ips], i.firstTsMs, i.lastTsMs, upTo);
   }
 
   private describe(x: Entry, base: Base): Incident {
@@ -297,13 +465,11 @@ export class IncidentStore {
     const g = group.rows;
     const first = g[0];
     const last = g[g.length - 1];
-    const ipCounts = top(
+    const ips = top(
       g.map((r) => r.ip),
       Infinity,
-    );
-    const ips = ipCounts.map(([ip]) => ip);
-    // When its IP was first seen; null when it was there as the log began (within the window, as the catalogue counts it).
-    const seen = group.kind === 'ip' ? (base.seen.get(first.ip) ?? null) : null;
+    ).map(([ip]) => ip);
+    const seen = group.kind === 'ip' ? base.sightings.seen(first.ip) : null;
     return {
       id: x.id,
       kind: group.kind,
@@ -325,17 +491,28 @@ export class IncidentStore {
   }
 }
 
-const extentOf = (g: Group) => `${g.kind}:${g.rows[0].id}:${g.rows.length}:${g.rows[g.rows.length - 1].id}`;
+/** Flagged rows of these (id, score) pairs, suppressed ones left out, appended to `into`. */
+function readChunk(read: Statement, part: Array<[number, number]>, into: FlaggedRow[]): void {
+  const scoreOf = new Map(part);
+  for (const r of read.all(JSON.stringify(part.map(([id]) => id))) as FlaggedRow[]) {
+    r.score = scoreOf.get(r.id)!;
+    into.push(r);
+  }
+}
 
-/**
- * The most anomalous first; among equals, the larger story, then the earlier first entry (a
- * total order, so a build and an update agree). Remembers them by extent and id in `base`.
- */
-function sorted(incidents: Entry[], base: Base): Entry[] {
-  base.byExtent = new Map(incidents.map((x) => [extentOf(x.group), x]));
-  base.byId = new Map(incidents.map((x) => [x.id, x]));
-  return incidents.sort(
-    (a, b) =>
-      b.score - a.score || b.group.rows.length - a.group.rows.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+/** The most anomalous first; among equals, the larger story, then the earlier first entry (a total order). */
+function byRank(a: Entry, b: Entry): number {
+  return b.score - a.score || b.group.rows.length - a.group.rows.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function mergeRanked(a: readonly Entry[], b: readonly Entry[]): Entry[] {
+  if (b.length === 0) return a.slice();
+  const out: Entry[] = [];
+  let j = 0;
+  for (const x of a) {
+    while (j < b.length && byRank(b[j], x) < 0) out.push(b[j++]);
+    out.push(x);
+  }
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }

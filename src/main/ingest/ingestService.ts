@@ -21,8 +21,8 @@ import type { WriteGate } from '../store/writeGate';
 const POLL_MS = 500;
 const PROGRESS_EVERY_MS = 250;
 /**
- * A read that commits with more than this much of its file still to come is a bulk import: its
- * commits do not call onRows (the per-commit feature and search updates would cost as much as
+ * A read that commits with more than this much of its file still to come is a bulk import: it
+ * commits in spans of several batches (LineIngester's SPAN_LINES), and its commits do not call onRows (the per-commit feature and search updates would cost as much as
  * the import itself); one call for all its rows follows when the read stops (end or failure).
  */
 const BULK_BACKLOG_BYTES = 32 * 1024 * 1024;
@@ -83,12 +83,20 @@ export class IngestService {
       write: (fn) => writeWhenFree(deps.db, fn, { before }),
       onCommit: (c, cur) => this.committed(c, cur),
       afterRead: (cur) => this.announceDeferred(cur.sourceId),
+      bulk: {
+        wanted: (cur) => cur.bytesTotal - cur.offset > BULK_BACKLOG_BYTES,
+        hold: (fn) => deps.gate.exclusive(fn),
+        write: (fn) => writeWhenFree(deps.db, fn),
+      },
     };
   }
 
-  /** A small write from the ingest side: waits (asynchronously) for a database locked by another program. */
+  /**
+   * A small write from the ingest side: waits (asynchronously) for a database locked by another
+   * program, and for a bulk import's open transaction (held under the gate) to commit first.
+   */
   private write<T>(fn: () => T): Promise<T> {
-    return writeWhenFree(this.deps.db, fn);
+    return writeWhenFree(this.deps.db, fn, { before: () => this.deps.gate.idle() });
   }
 
   /** After a restart every file and folder continues from its stored offset. */

@@ -75,23 +75,30 @@ export class LogWriter {
     this.commitTx = db.transaction((cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => {
       const before = this.maxId();
       this.insertRows(cursor.sourceId, rows);
-      if (errors.length) {
-        const room = MAX_KEPT_ERRORS - (this.countKept.get(cursor.sourceId) as number);
-        for (const e of errors.slice(0, Math.max(0, room))) {
-          this.insertError.run(cursor.sourceId, e.lineNo, e.reason, e.line.slice(0, KEPT_LINE_CHARS));
-        }
-      }
-      const info = this.updateCursor.run(
-        cursor.offset,
-        cursor.lines,
-        cursor.parseErrors,
-        cursor.identity,
-        cursor.bytesTotal,
-        cursor.sourceId,
-      );
-      if (info.changes !== 1) throw new Error(`source ${cursor.sourceId} no longer exists`);
+      this.keepErrors(cursor.sourceId, errors);
+      this.advance(cursor);
       return { sourceId: cursor.sourceId, firstId: before + 1, lastId: before + rows.length };
     });
+  }
+
+  private keepErrors(sourceId: number, errors: PendingError[]): void {
+    if (!errors.length) return;
+    const room = MAX_KEPT_ERRORS - (this.countKept.get(sourceId) as number);
+    for (const e of errors.slice(0, Math.max(0, room))) {
+      this.insertError.run(sourceId, e.lineNo, e.reason, e.line.slice(0, KEPT_LINE_CHARS));
+    }
+  }
+
+  private advance(cursor: SourceCursor): void {
+    const info = this.updateCursor.run(
+      cursor.offset,
+      cursor.lines,
+      cursor.parseErrors,
+      cursor.identity,
+      cursor.bytesTotal,
+      cursor.sourceId,
+    );
+    if (info.changes !== 1) throw new Error(`source ${cursor.sourceId} no longer exists`);
   }
 
   /** Inserts the rows and advances the cursor, atomically. */
@@ -99,6 +106,33 @@ export class LogWriter {
     // IMMEDIATE: the write lock is taken at BEGIN, so a database locked by another program
     // fails the whole batch up front (SQLITE_BUSY) instead of after some of its inserts.
     return this.commitTx.immediate(cursor, rows, errors);
+  }
+
+  /**
+   * Opens a span: one transaction that takes several batches (appendToSpan) and commits with
+   * the cursor (endSpan). The caller holds the connection alone meanwhile (WriteGate.exclusive).
+   */
+  beginSpan(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  /** Inserts a batch into the open span; the cursor is written by endSpan, with the last batch. */
+  appendToSpan(cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]): Committed {
+    const before = this.maxId();
+    this.insertRows(cursor.sourceId, rows);
+    this.keepErrors(cursor.sourceId, errors);
+    return { sourceId: cursor.sourceId, firstId: before + 1, lastId: before + rows.length };
+  }
+
+  /** Advances the cursor and commits the span: its rows and the offset past them land together. */
+  endSpan(cursor: SourceCursor): void {
+    this.advance(cursor);
+    this.db.exec('COMMIT');
+  }
+
+  /** Drops an open span (a failed or stopped read): the stored offset stays before its lines. */
+  abandonSpan(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
   private maxId(): number {

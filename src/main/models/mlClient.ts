@@ -18,9 +18,12 @@ type Reply<K extends WorkerReply['op']> = Extract<WorkerReply, { op: K }>;
  * Main-thread handle of one ML worker: request/response by id, progress callbacks, and a
  * restart if the worker dies (the pending calls fail with the reason instead of hanging, and
  * `onRestart` lets the owner put state such as the live model back).
+ *
+ * The worker starts with the first request, not before: an isolate costs ~25 MB of memory, and
+ * until a model is trained or loaded (three workers: trainer, two scorers) none is needed.
  */
 export class MlClient {
-  private worker: Worker;
+  private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private closed = false;
@@ -29,8 +32,12 @@ export class MlClient {
     private readonly file: string,
     private readonly name: string,
     private readonly onRestart?: () => void,
-  ) {
-    this.worker = this.spawn();
+  ) {}
+
+  /** The running worker, started now if this is the first request. */
+  private get running(): Worker {
+    this.worker ??= this.spawn();
+    return this.worker;
   }
 
   private spawn(): Worker {
@@ -48,7 +55,8 @@ export class MlClient {
     w.on('exit', (code) => {
       if (this.closed) return;
       this.failAll(new Error(`the ${this.name} worker stopped (exit code ${code})`));
-      this.worker = this.spawn();
+      // The next request starts a fresh one (onRestart may make that request at once).
+      if (this.worker === w) this.worker = null;
       this.onRestart?.();
     });
     w.unref();
@@ -58,7 +66,7 @@ export class MlClient {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    this.worker.unref();
+    this.worker?.unref();
   }
 
   private call(req: Request, transfer: ArrayBuffer[] = [], onProgress?: Pending['onProgress']): Promise<WorkerReply> {
@@ -67,9 +75,10 @@ export class MlClient {
     return new Promise((resolve, reject) => {
       // An idle worker does not keep the process alive, a busy one does: a headless start
       // awaiting the live model's load must not see Node exit under it for want of handles.
-      if (this.pending.size === 0) this.worker.ref();
+      const w = this.running;
+      if (this.pending.size === 0) w.ref();
       this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ ...req, id }, transfer);
+      w.postMessage({ ...req, id }, transfer);
     });
   }
 
@@ -107,14 +116,14 @@ export class MlClient {
     return { version: r.version, result: r.result };
   }
 
-  /** Entries were removed: the worker rebuilds its incremental feature state. */
+  /** Entries were removed: the worker rebuilds its incremental feature state (a worker not started has none). */
   async forget(): Promise<void> {
-    await this.call({ op: 'forget' });
+    if (this.worker) await this.call({ op: 'forget' });
   }
 
   /** Drops the worker's live model (after the requests already queued have used it). */
   async unload(): Promise<void> {
-    await this.call({ op: 'unload' });
+    if (this.worker) await this.call({ op: 'unload' });
   }
 
   /** Recall and precision against the sample labels, computed on the worker's own connection. */
@@ -125,6 +134,6 @@ export class MlClient {
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new Error('the ML worker is closed'));
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
 }
