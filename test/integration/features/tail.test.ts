@@ -6,6 +6,9 @@ import { bruteForce, pick, rng, type OracleRow } from '../../unit/features/oracl
 import { addSource, insertLogs, storedFeatures, tempDb } from './helpers';
 import { Mirror, Traffic, type BatchKind } from './tailHelpers';
 
+/** No time budget: a slice that asserts its row count must not end early on a loaded machine. */
+const WHOLE = { budgetMs: 60_000 };
+
 interface Totals {
   slices: number;
   rows: number;
@@ -193,17 +196,17 @@ describe('FeatureTail (incremental features from per-IP tail state)', () => {
     // Seed the IP and move its newest on.
     rows.push({ ip: 'a', tsMs: 260, status: 200 });
     insertLogs(t.db, source, rows.slice(-1), rows.length);
-    tail.advance(t.db, W);
+    tail.advance(t.db, W, WHOLE);
     // Late at 100: the earlier rows at 120, 180, 199 ((100, 200)) gain it; 100 (a tie, earlier id),
     // 200 (exactly W later), 250, 260 and IP b do not.
     rows.push({ ip: 'a', tsMs: 100, status: 503 });
     insertLogs(t.db, source, rows.slice(-1), rows.length);
-    expect(tail.advance(t.db, W)).toMatchObject({ rows: 1, late: 1, updated: 3 });
+    expect(tail.advance(t.db, W, WHOLE)).toMatchObject({ rows: 1, late: 1, updated: 3 });
     expect(storedFeatures(t.db)).toEqual(bruteForce(rows, W));
     // Older than newest − W − grace: counted by SQL, same rule; it enters 100, 120 and the late 100.
     rows.push({ ip: 'a', tsMs: 60, status: 404 });
     insertLogs(t.db, source, rows.slice(-1), rows.length);
-    expect(tail.advance(t.db, W)).toMatchObject({ rows: 1, late: 1, updated: 3 });
+    expect(tail.advance(t.db, W, WHOLE)).toMatchObject({ rows: 1, late: 1, updated: 3 });
     expect(storedFeatures(t.db)).toEqual(bruteForce(rows, W));
   });
 
@@ -240,13 +243,13 @@ describe('FeatureTail (incremental features from per-IP tail state)', () => {
     recomputeAllFeatures(t.db, W);
     const tail = new FeatureTail();
     insertLogs(t.db, b, rows(50, 5));
-    tail.advance(t.db, W);
+    tail.advance(t.db, W, WHOLE);
     expect(tail.size).toBe(1);
     // Source b held the newest rows: deleting it moves the end of `features` back, and ids are
     // reused by the next insert; the state must not count the deleted rows.
     t.db.prepare('DELETE FROM sources WHERE id = ?').run(b);
     insertLogs(t.db, a, rows(100, 3), 6);
-    const r = tail.advance(t.db, W);
+    const r = tail.advance(t.db, W, WHOLE);
     expect(r).toMatchObject({ full: false, rows: 3, seeded: 1 });
     expect(storedFeatures(t.db)).toEqual(bruteForce([...rows(0, 5), ...rows(100, 3)], W));
 
@@ -255,11 +258,11 @@ describe('FeatureTail (incremental features from per-IP tail state)', () => {
     t.db.exec(
       'CREATE TEMP TRIGGER boom BEFORE INSERT ON features WHEN NEW.log_id = 10 BEGIN SELECT RAISE(ABORT, "boom"); END',
     );
-    expect(() => tail.advance(t.db, W)).toThrow('boom');
+    expect(() => tail.advance(t.db, W, WHOLE)).toThrow('boom');
     expect(tail.size).toBe(0);
     expect(t.db.prepare('SELECT max(log_id) FROM features').pluck().get()).toBe(8);
     t.db.exec('DROP TRIGGER boom');
-    expect(tail.advance(t.db, W)).toMatchObject({ rows: 2, seeded: 1 });
+    expect(tail.advance(t.db, W, WHOLE)).toMatchObject({ rows: 2, seeded: 1 });
     expect(storedFeatures(t.db)).toEqual(bruteForce([...rows(0, 5), ...rows(100, 3), ...rows(200, 2)], W));
   });
 
