@@ -3,6 +3,7 @@ import type { ModelName } from '../../../shared/config';
 import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
 import { fmtInt } from '../components/format';
 import { api, attempt, errorText, useApp } from './appStore';
+import { firstMissing } from './paging';
 
 /** The filter the analyst sets; paging is the store's business. */
 export interface AnomalyFilter {
@@ -116,14 +117,7 @@ export const useAnomalies = create<AnomaliesState>((set, get) => {
       while (true) {
         const s = get();
         if (!s.loaded || s.error || s.generation !== pageGeneration) return;
-        const end = Math.min(s.total - 1, wanted[1]);
-        let missing = -1;
-        for (let i = Math.max(0, wanted[0]); i <= end; i++) {
-          if (s.rows[i] === undefined) {
-            missing = i;
-            break;
-          }
-        }
+        const missing = firstMissing(s.rows, wanted[0], wanted[1], s.total);
         if (missing < 0) return;
         const generation = s.generation;
         const offset = Math.floor(missing / PAGE) * PAGE;

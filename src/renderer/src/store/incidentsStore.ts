@@ -3,6 +3,7 @@ import type { EngineEvent } from '../../../shared/events';
 import type { Incident, IncidentDetail } from '../../../shared/schemas/incidents';
 import type { DetailState } from './anomaliesStore';
 import { api, attempt, errorText, useApp } from './appStore';
+import { firstMissing } from './paging';
 
 export type IncidentEntry = IncidentDetail['rows'][number];
 
@@ -74,14 +75,7 @@ async function pump(): Promise<void> {
     while (true) {
       const s = get();
       if (!s.loaded || s.generation !== pageGeneration) return;
-      const end = Math.min(s.total - 1, wanted[1]);
-      let missing = -1;
-      for (let i = Math.max(0, wanted[0]); i <= end; i++) {
-        if (s.rows[i] === undefined) {
-          missing = i;
-          break;
-        }
-      }
+      const missing = firstMissing(s.rows, wanted[0], wanted[1], s.total);
       if (missing < 0) return;
       const generation = s.generation;
       const offset = Math.floor(missing / PAGE) * PAGE;
