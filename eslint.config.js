@@ -10,7 +10,6 @@ import globals from 'globals';
  */
 /** What the operations (api/) and the composition root build on: the services and everything under them. */
 const SERVICES = [
-  'analysis',
   'incidents',
   'models',
   'queries',
@@ -33,12 +32,11 @@ export const MAIN_LAYERS = {
   api: SERVICES,
   incidents: ['search', 'ingest', 'features', 'feedback', 'store'],
   models: ['ingest', 'features', 'feedback', 'detectors', 'store', 'events.ts', 'logger.ts'],
-  analysis: ['features', 'store', 'events.ts', 'logger.ts'],
   queries: ['search', 'ingest', 'features', 'feedback', 'store'],
   search: ['store', 'logger.ts'],
-  fleet: ['features', 'store', 'logger.ts'],
+  fleet: ['ingest', 'features', 'detectors', 'store', 'logger.ts'],
   ingest: ['store', 'events.ts', 'logger.ts'],
-  features: ['detectors', 'store'],
+  features: ['detectors', 'store', 'events.ts', 'logger.ts'],
   feedback: ['store'],
   detectors: [],
   store: [],

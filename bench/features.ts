@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeaturePipeline } from '../src/main/analysis/featurePipeline';
+import { FeaturePipeline } from '../src/main/features/featurePipeline';
 import { EventBus } from '../src/main/events';
 import { recomputeAllFeatures } from '../src/main/features/batch';
 import { exportFeaturesCsv } from '../src/main/features/export';

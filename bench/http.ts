@@ -62,7 +62,7 @@ export async function benchHttp(): Promise<Record<string, unknown>> {
   const app = await createHttpServer(engine);
   try {
     const port = await listen(app, 0);
-    engine.httpPort = port;
+    engine.httpListening(port);
     const token = engine.tokens.get();
     await engine.call('generateSample', { rows: SAMPLE_ROWS, seed: 7 });
     await engine.call('trainModels', {});

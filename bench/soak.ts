@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   });
   const app = await createHttpServer(engine);
   const port = await listen(app, 0);
-  engine.httpPort = port;
+  engine.httpListening(port);
   const token = engine.tokens.get();
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const api = (method: string, path: string, body?: unknown) => call(agent, port, token, method, path, body);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { ApiHandlers, Input, OperationName, Output } from '../shared/api';
 import { apiHandlers, ConfigChanges, dispatch, streamHandlers, type Services, type StreamHandlers } from './api';
-import { FeaturePipeline, type FeatureRange } from './analysis/featurePipeline';
+import { FeaturePipeline, type FeatureRange } from './features/featurePipeline';
 import { DetectService } from './models/detectService';
 import { EventBus } from './events';
 import type { ObservedEntry } from './features/catalogueLive';
@@ -63,8 +63,7 @@ export class Engine implements Services {
   readonly streams: StreamHandlers;
   private readonly checkpointer: Checkpointer;
   private readonly configChanges: ConfigChanges;
-  /** Set by whoever runs the HTTP server, for the Settings view. */
-  httpPort: number | null = null;
+  private listeningPort: number | null = null;
   private readonly tokenListeners = new Set<() => void>();
   /** Rows of one id range that came from files (the live window's input); prepared once. */
   private fileRows: Statement | null = null;
@@ -144,6 +143,16 @@ export class Engine implements Services {
       httpPort: () => this.httpPort,
       tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
     });
+  }
+
+  /** The loopback API's port while a server listens (Settings and the menu show it), else null. */
+  get httpPort(): number | null {
+    return this.listeningPort;
+  }
+
+  /** Told by whoever runs the HTTP server (http/apiServer.ts, serve.ts) when it starts or stops listening. */
+  httpListening(port: number | null): void {
+    this.listeningPort = port;
   }
 
   /** Opens the store, loads the live model and resumes every source from its stored offset. */

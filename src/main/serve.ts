@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const engine = await Engine.start({ dataDir, workerFile: join(bundleDir(import.meta.url), 'mlWorker.js') });
   const app = await createHttpServer(engine, { rendererDir: join(bundleDir(import.meta.url), '../renderer') });
   const bound = await listen(app, port);
-  engine.httpPort = bound;
+  engine.httpListening(bound);
   process.stdout.write(`Outlier Desk is running: http://127.0.0.1:${bound}/?token=${engine.tokens.get()}\n`);
   process.stdout.write(`Data directory: ${dataDir}\n`);
 

@@ -56,7 +56,7 @@ export async function startTestServer(opts: { dataDir?: string } = {}): Promise<
   const engine = await Engine.start({ dataDir });
   const app = await createHttpServer(engine);
   const port = await listen(app, 0);
-  engine.httpPort = port;
+  engine.httpListening(port);
   const token = engine.tokens.get();
   return {
     engine,

@@ -1,4 +1,4 @@
-import type { FeaturePipeline } from '../analysis/featurePipeline';
+import type { FeaturePipeline } from '../features/featurePipeline';
 import type { DetectService } from '../models/detectService';
 import type { EventBus } from '../events';
 import type { FeedbackStore } from '../feedback/feedbackStore';

@@ -1,6 +1,7 @@
 import type { Db } from '../store/db';
 import { assertWindowMs, type RowProgressFn } from './types';
 import { scanWindowFeatures, type ScanProgress } from './windowScan';
+import { FEATURE_INSERT_HEAD, FEATURE_UPSERT_TAIL, featureValues } from './featureTable';
 
 export interface RecomputeResult {
   /** Rows written to `features` (one per log row). */
@@ -109,17 +110,12 @@ function* recomputeSteps(db: Db, windowMs: number, fromTsMs?: number): Generator
   if (cols.rows === 0) return 0;
   total = cols.rows * 2;
 
-  const values = `(?,${windowMs},?,?,?)`;
-  const insertHead =
-    'INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count) VALUES ';
-  const upsert =
-    fromTsMs === undefined
-      ? ''
-      : ` ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
-          request_count = excluded.request_count, client_error_count = excluded.client_error_count,
-          server_error_count = excluded.server_error_count`;
-  const many = db.prepare(insertHead + Array.from({ length: ROWS_PER_INSERT }, () => values).join(',') + upsert);
-  const one = db.prepare(insertHead + values + upsert);
+  const values = featureValues(windowMs);
+  const upsert = fromTsMs === undefined ? '' : ` ${FEATURE_UPSERT_TAIL}`;
+  const many = db.prepare(
+    FEATURE_INSERT_HEAD + Array.from({ length: ROWS_PER_INSERT }, () => values).join(',') + upsert,
+  );
+  const one = db.prepare(FEATURE_INSERT_HEAD + values + upsert);
   const { baseId, request, client, server } = cols;
   const params: number[] = new Array<number>(ROWS_PER_INSERT * 4);
   let filled = 0;

@@ -1,6 +1,7 @@
 import type { Db } from '../store/db';
 import { recomputeAllFeatures } from './batch';
 import { assertWindowMs, statusClass } from './types';
+import { FEATURE_INSERT_HEAD, FEATURE_UPSERT_TAIL, featureTableReads, featureValues } from './featureTable';
 
 export interface IncrementalResult {
   /** Feature rows written: the new entries plus the existing rows that were recomputed. */
@@ -34,7 +35,7 @@ export function updateFeaturesAfterInsert(db: Db, windowMs: number, firstNewLogI
   if (!Number.isSafeInteger(firstNewLogId)) throw new RangeError('firstNewLogId must be an integer id');
   return db
     .transaction((): IncrementalResult => {
-      const stored = db.prepare('SELECT window_ms FROM features LIMIT 1').pluck().get() as number | undefined;
+      const stored = featureTableReads(db).storedWindowMs();
       const newRows = db.prepare('SELECT count(*) FROM logs WHERE id >= ?').pluck().get(firstNewLogId) as number;
       if (stored !== windowMs || newRows > FULL_RECOMPUTE_NEW_ROWS) {
         return { updated: recomputeAllFeatures(db, windowMs).rows };
@@ -80,13 +81,7 @@ export function ipRangeRecomputer(db: Db, windowMs: number): IpRangeRecomputer {
       'SELECT ts_ms, id, status FROM logs WHERE ip = ? AND ts_ms > ? AND ts_ms < ? AND id <= ? ORDER BY ts_ms, id',
     )
     .raw();
-  const upsert = db.prepare(
-    `INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count)
-     VALUES (?, ${windowMs}, ?, ?, ?)
-     ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
-       request_count = excluded.request_count, client_error_count = excluded.client_error_count,
-       server_error_count = excluded.server_error_count`,
-  );
+  const upsert = db.prepare(`${FEATURE_INSERT_HEAD}${featureValues(windowMs)} ${FEATURE_UPSERT_TAIL}`);
   const recompute = (ip: string, lo: number, hi: number, maxId: number): number => {
     const rows = readRange.all(ip, lo - windowMs, hi, maxId) as [number, number, number][];
     let updated = 0;

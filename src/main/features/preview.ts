@@ -2,6 +2,7 @@ import type { Db } from '../store/db';
 import { IntFrequencies, type FeatureStats } from './distribution';
 import { FEATURE_NAMES, assertWindowMs, type FeatureName } from './types';
 import { scanWindowFeatures } from './windowScan';
+import { featureTableReads } from './featureTable';
 
 export interface PreviewOptions {
   /** Describe only the newest ~sampleLimit rows (by ts; ties at the cut are all kept). Their
@@ -61,8 +62,7 @@ export function previewWindow(db: Db, windowMs: number, options: PreviewOptions 
       proposed.server_error_count.add(cols.server[slot]);
     }
 
-    const currentWindowMs =
-      (db.prepare('SELECT window_ms FROM features LIMIT 1').pluck().get() as number | undefined) ?? null;
+    const currentWindowMs = featureTableReads(db).storedWindowMs() ?? null;
     let current: FeatureDistributions | null = null;
     let currentRows = 0;
     if (currentWindowMs !== null) {

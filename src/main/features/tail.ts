@@ -1,6 +1,7 @@
 import type { Db } from '../store/db';
 import { ipRangeRecomputer, type IpRangeRecomputer } from './incremental';
 import { STATUS_CLASS_SQL, assertWindowMs, statusClass } from './types';
+import { FEATURE_INSERT_HEAD, FEATURE_UPSERT_TAIL, featureTableReads, featureValues } from './featureTable';
 
 /**
  * Incremental features in O(new rows) for the common case, rows appended in time order per IP.
@@ -294,16 +295,12 @@ interface Statements {
 }
 
 function prepare(db: Db, windowMs: number): Statements {
-  const upsertTail = `ON CONFLICT (log_id) DO UPDATE SET window_ms = excluded.window_ms,
-       request_count = excluded.request_count, client_error_count = excluded.client_error_count,
-       server_error_count = excluded.server_error_count`;
-  const head =
-    'INSERT INTO features (log_id, window_ms, request_count, client_error_count, server_error_count) VALUES ';
-  const values = `(?,${windowMs},?,?,?)`;
-  const many = db.prepare(`${head}${Array.from({ length: WRITE_CHUNK }, () => values).join(',')} ${upsertTail}`);
-  const one = db.prepare(`${head}${values} ${upsertTail}`);
-  const stored = db.prepare('SELECT window_ms FROM features LIMIT 1').pluck();
-  const featured = db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck();
+  const values = featureValues(windowMs);
+  const many = db.prepare(
+    `${FEATURE_INSERT_HEAD}${Array.from({ length: WRITE_CHUNK }, () => values).join(',')} ${FEATURE_UPSERT_TAIL}`,
+  );
+  const one = db.prepare(`${FEATURE_INSERT_HEAD}${values} ${FEATURE_UPSERT_TAIL}`);
+  const table = featureTableReads(db);
   const newestId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck();
   const readNew = db
     .prepare('SELECT id, ip, ts_ms, status FROM logs WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?')
@@ -328,8 +325,8 @@ function prepare(db: Db, windowMs: number): Statements {
   return {
     db,
     windowMs,
-    stored: () => stored.get() as number | undefined,
-    featuredUpTo: () => featured.get() as number,
+    stored: table.storedWindowMs,
+    featuredUpTo: table.featuredUpTo,
     newestId: () => newestId.get() as number,
     readNew: (from, to, limit) => readNew.all(from, to, limit) as [number, string, number, number][],
     newestTs: (ip, beforeId) => newestTs.get(ip, beforeId) as number | undefined,

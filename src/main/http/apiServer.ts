@@ -28,7 +28,7 @@ export class ApiServer {
       if (wanted === null) return;
       try {
         const server = await createHttpServer(this.engine);
-        this.engine.httpPort = await listen(server, wanted);
+        this.engine.httpListening(await listen(server, wanted));
         this.server = server;
         this.port = wanted;
       } catch (err) {
@@ -48,7 +48,7 @@ export class ApiServer {
     const s = this.server;
     this.server = null;
     this.port = null;
-    this.engine.httpPort = null;
+    this.engine.httpListening(null);
     await s?.close();
   }
 }

@@ -3,55 +3,49 @@ import { OPERATION_NAMES, operations, streamOperations, type OperationName } fro
 import { APP_NAME, APP_VERSION } from '../../shared/version';
 import { ORIGINAL_OPERATIONS } from './fastapiErrors';
 
-/**
- * Every refusal has this shape; the message says what is wrong (naming the field for bad input),
- * and `detail` repeats it under the name FastAPI gave it, for the original's scripts.
- */
-const ERROR = {
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: { type: 'string' },
-          message: { type: 'string' },
-          detail: { type: 'string', description: 'The message (FastAPI named it `detail`)' },
+/** A refusal's JSON body: what is wrong in `message`, and `detail` as the original's scripts read it. */
+function refusalBody(detail: Record<string, unknown>) {
+  return {
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: { error: { type: 'string' }, message: { type: 'string' }, detail },
+          required: ['error', 'message', 'detail'],
         },
-        required: ['error', 'message', 'detail'],
       },
     },
-  },
-};
+  };
+}
+
+/**
+ * Every refusal has this shape; the message says what is wrong (naming the field for bad input),
+ * and `detail` repeats it under the name FastAPI gave it.
+ */
+const refusal = (description: string) => ({
+  description,
+  ...refusalBody({ type: 'string', description: 'The message (FastAPI named it `detail`)' }),
+});
+
+const UNAUTHORIZED = refusal('Missing or wrong bearer token');
 
 /** The original's routes answer an invalid body as FastAPI did: 422, its validation list in `detail`. */
 const VALIDATION = {
   description:
     "Invalid body, as FastAPI answered it: `detail` lists each issue (`loc` starts with 'body'; " +
     '`type` the nearest pydantic name: missing, extra_forbidden, string_type, int_parsing, …)',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: { type: 'string' },
-          message: { type: 'string' },
-          detail: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
-                msg: { type: 'string' },
-                type: { type: 'string' },
-              },
-              required: ['loc', 'msg', 'type'],
-            },
-          },
-        },
-        required: ['error', 'message', 'detail'],
+  ...refusalBody({
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
+        msg: { type: 'string' },
+        type: { type: 'string' },
       },
+      required: ['loc', 'msg', 'type'],
     },
-  },
+  }),
 };
 
 /** A detection before any model: the status each route answers. */
@@ -59,10 +53,10 @@ function noModelResponses(name: OperationName): Record<string, unknown> {
   const noModel = 'No model is trained yet ("No models are loaded…"): train first';
   if (name === 'detect')
     return {
-      '500': { description: `${noModel}; 500 as the original answered`, ...ERROR },
-      '503': { description: 'The database is locked by another program; try again', ...ERROR },
+      '500': refusal(`${noModel}; 500 as the original answered`),
+      '503': refusal('The database is locked by another program; try again'),
     };
-  if (name === 'detectBatch' || name === 'reloadModels') return { '503': { description: noModel, ...ERROR } };
+  if (name === 'detectBatch' || name === 'reloadModels') return { '503': refusal(noModel) };
   return {};
 }
 
@@ -105,19 +99,16 @@ export function buildOpenApi(): Record<string, unknown> {
         '200': { description: 'OK', content: { 'application/json': { schema: output } } },
         ...(ORIGINAL_OPERATIONS.has(name)
           ? {
-              '400': { description: 'Body not valid JSON, or a forbidden key (__proto__, constructor)', ...ERROR },
+              '400': refusal('Body not valid JSON, or a forbidden key (__proto__, constructor)'),
               '422': VALIDATION,
             }
-          : { '400': { description: 'Invalid input; the message names the field', ...ERROR } }),
-        ...(name === 'health' ? {} : { '401': { description: 'Missing or wrong bearer token', ...ERROR } }),
-        '403': { description: 'Host or Origin is not this loopback server', ...ERROR },
+          : { '400': refusal('Invalid input; the message names the field') }),
+        ...(name === 'health' ? {} : { '401': UNAUTHORIZED }),
+        '403': refusal('Host or Origin is not this loopback server'),
         ...(hasBody
           ? {
-              '413': {
-                description: `Body larger than ${name === 'detectBatch' ? '16 MiB' : '1 MiB'}`,
-                ...ERROR,
-              },
-              '415': { description: 'Body not sent as application/json', ...ERROR },
+              '413': refusal(`Body larger than ${name === 'detectBatch' ? '16 MiB' : '1 MiB'}`),
+              '415': refusal('Body not sent as application/json'),
             }
           : {}),
         ...noModelResponses(name),
@@ -144,13 +135,12 @@ export function buildOpenApi(): Record<string, unknown> {
           : {}),
         responses: {
           '200': ok,
-          '400': {
-            description: spec.body
+          '400': refusal(
+            spec.body
               ? 'Unrecognised log format, corrupt gzip or a bad query parameter'
               : 'A bad or unknown query parameter',
-            ...ERROR,
-          },
-          '401': { description: 'Missing or wrong bearer token', ...ERROR },
+          ),
+          '401': UNAUTHORIZED,
         },
         security: [{ bearer: [] }],
       },

@@ -77,10 +77,9 @@ export class IngestService {
   constructor(private readonly deps: IngestDeps) {
     this.repo = new SourceRepo(deps.db);
     this.writer = new LogWriter(deps.db);
-    const before = () => deps.gate.idle();
     this.hooks = {
-      beforeCommit: before,
-      write: (fn) => writeWhenFree(deps.db, fn, { before }),
+      beforeCommit: () => deps.gate.idle(),
+      write: (fn) => this.write(fn),
       onCommit: (c, cur) => this.committed(c, cur),
       afterRead: (cur) => this.announceDeferred(cur.sourceId),
       bulk: {
@@ -96,7 +95,7 @@ export class IngestService {
    * program, and for a bulk import's open transaction (held under the gate) to commit first.
    */
   private write<T>(fn: () => T): Promise<T> {
-    return writeWhenFree(this.deps.db, fn, { before: () => this.deps.gate.idle() });
+    return writeWhenFree(this.deps.db, fn, { gate: this.deps.gate });
   }
 
   /** After a restart every file and folder continues from its stored offset. */
@@ -131,10 +130,13 @@ export class IngestService {
     const { path, kind, size } = await resolveChosenPath(input.path);
     const existing = this.repo.byPath(path, kind);
     if (existing !== null) throw new ApiError(409, `${path} is already a source`);
-    const id = this.repo.create({ path, kind, format: input.format, follow: input.watch });
+    const id = await this.write(() => {
+      const created = this.repo.create({ path, kind, format: input.format, follow: input.watch });
+      if (kind !== 'folder') this.repo.setTotal(created, size);
+      return created;
+    });
     if (kind === 'folder') await this.watchFolder(id, path, true, input.format);
     else {
-      this.repo.setTotal(id, size);
       const f = this.follow(id, path, input.watch);
       void f.sync().then(() => this.progress(id, true));
     }
@@ -153,7 +155,7 @@ export class IngestService {
   async remove(id: number): Promise<boolean> {
     const ids = [id, ...this.repo.children(id).map((c) => c.id)];
     for (const i of ids) await this.unfollow(i);
-    const removed = this.repo.remove(id);
+    const removed = await this.write(() => this.repo.remove(id));
     if (removed) this.deps.onRemoved();
     return removed;
   }
@@ -162,7 +164,7 @@ export class IngestService {
     const ids = [id, ...this.repo.children(id).map((c) => c.id)];
     for (const i of ids) {
       await this.unfollow(i);
-      this.repo.setStatus(i, 'paused');
+      await this.write(() => this.repo.setStatus(i, 'paused'));
     }
   }
 
@@ -170,7 +172,7 @@ export class IngestService {
     const s = this.repo.cursor(id);
     if (!s) return;
     const ids = [id, ...this.repo.children(id).map((c) => c.id)];
-    for (const i of ids) this.repo.setStatus(i, 'pending');
+    await this.write(() => ids.forEach((i) => this.repo.setStatus(i, 'pending')));
     if (s.kind === 'folder') await this.watchFolder(id, s.path, false);
     else if (s.kind === 'file' || s.kind === 'sample') {
       void this.follow(id, s.path, s.follow, this.parentOf(id) !== null).sync();
@@ -183,7 +185,7 @@ export class IngestService {
     body: AsyncIterable<Buffer> | Readable,
     format: LogFormatChoice,
   ): Promise<SourceCursor> {
-    const id = this.repo.create({ path: name, kind: 'upload', format, status: 'ingesting' });
+    const id = await this.write(() => this.repo.create({ path: name, kind: 'upload', format, status: 'ingesting' }));
     const cursor: SourceCursor = { sourceId: id, offset: 0, lines: 0, parseErrors: 0, identity: null, bytesTotal: 0 };
     const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     // Detect the format from the first chunk, then hand the same chunk to the ingester.
@@ -192,10 +194,10 @@ export class IngestService {
     let chosen: LogFormat | null = format === 'auto' ? null : format;
     chosen ??= detectFormat(new LineSplitter().push(head).map((l) => l.text)) ?? detectFormat([head.toString('utf8')]);
     if (!chosen) {
-      this.repo.setStatus(id, 'error', 'Unrecognised format: choose combined, jsonl or csv');
+      await this.write(() => this.repo.setStatus(id, 'error', 'Unrecognised format: choose combined, jsonl or csv'));
       throw new ApiError(400, 'body: unrecognised log format (send ?format=combined|jsonl|csv)');
     }
-    this.repo.setFormat(id, chosen);
+    await this.write(() => this.repo.setFormat(id, chosen));
     const parser = createParser(chosen, this.deps.config().jsonMapping);
     const ingester = new LineIngester(this.writer, cursor, parser, this.hooks);
     async function* all(): AsyncGenerator<Buffer> {
@@ -208,9 +210,9 @@ export class IngestService {
     }
     try {
       await ingester.consume(all(), { flushPartialLine: true });
-      this.repo.setStatus(id, 'done');
+      await this.write(() => this.repo.setStatus(id, 'done'));
     } catch (err) {
-      this.repo.setStatus(id, 'error', (err as Error).message);
+      await this.write(() => this.repo.setStatus(id, 'error', (err as Error).message)).catch(() => undefined);
       throw err;
     } finally {
       this.progress(id, true);
@@ -228,7 +230,7 @@ export class IngestService {
 
   /** A finished file the app wrote itself (sample data): read once, not followed. */
   async ingestOnce(path: string, kind: Source['kind']): Promise<number> {
-    const id = this.repo.create({ path, kind, format: 'combined', follow: false });
+    const id = await this.write(() => this.repo.create({ path, kind, format: 'combined', follow: false }));
     const f = this.follow(id, path, false);
     await f.sync();
     this.progress(id, true);

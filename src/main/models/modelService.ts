@@ -3,6 +3,7 @@ import type { AppConfig, FeatureSetChoice } from '../../shared/config';
 import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
+import { featureTableReads } from '../features/featureTable';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
 import { MlClient } from './mlClient';
@@ -278,7 +279,7 @@ export class ModelService {
 
   private async scoreIds(firstId: number, lastId: number): Promise<void> {
     if (this.live === null || this.closed) return;
-    const featured = this.deps.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number;
+    const featured = featureTableReads(this.deps.db).featuredUpTo();
     const top = Math.min(lastId, featured);
     let announce = MAX_EVENT_ROWS;
     const slice = this.liveSet === 'entity' ? ENTITY_SCORE_SLICE : SCORE_SLICE;

@@ -89,7 +89,7 @@ export class SearchIndexer {
   private async run(): Promise<void> {
     const stats: IndexRunStats = { rows: 0, slices: 0, maxSliceMs: 0, slowSlices: 0, busyMs: 0 };
     for (;;) {
-      await this.settle();
+      await this.gate.settle(this.db);
       if (this.closed || !this.db.open) return;
       const t0 = performance.now();
       let n: number;
@@ -113,15 +113,6 @@ export class SearchIndexer {
       }
       if (n === 0) return;
       await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** Waits until no exclusive writer holds the connection and no transaction is open on it. */
-  private async settle(): Promise<void> {
-    await this.gate.idle();
-    while (this.db.open && (this.gate.busy || this.db.inTransaction)) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 1));
-      await this.gate.idle();
     }
   }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from './db';
+import type { WriteGate } from './writeGate';
 
 /** How long one ingest write waits for another program's lock before the source shows an error. */
 export const LOCK_WAIT_MS = 30_000;
@@ -69,8 +70,8 @@ export function withoutBusyWait<T>(db: Db, fn: () => T): T {
 }
 
 export interface WriteWhenFreeOptions {
-  /** Awaited before every attempt (the WriteGate: an exclusive writer of this process goes first). */
-  before?: () => Promise<void>;
+  /** Every attempt runs through `gate.write`: an exclusive writer of this process goes first. */
+  gate?: WriteGate;
   maxWaitMs?: number;
 }
 
@@ -83,10 +84,10 @@ export async function writeWhenFree<T>(db: Db, fn: () => T, opts: WriteWhenFreeO
   const maxWaitMs = opts.maxWaitMs ?? LOCK_WAIT_MS;
   const start = Date.now();
   let delay = FIRST_DELAY_MS;
+  const attempt = () => withoutBusyWait(db, fn);
   while (true) {
-    await opts.before?.();
     try {
-      return withoutBusyWait(db, fn);
+      return opts.gate ? await opts.gate.write(attempt) : attempt();
     } catch (err) {
       if (!isBusy(err)) throw explainWriteError(err);
       const waited = Date.now() - start;

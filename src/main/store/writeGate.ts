@@ -29,6 +29,20 @@ export class WriteGate {
     }
   }
 
+  /**
+   * Waits until no exclusive writer holds the gate and no transaction is open on `db` (a bulk
+   * import commits in transactions of its own). Background writers that write synchronously in
+   * slices (feature tail, search indexer) call this first, so a slice never nests inside another
+   * writer's transaction. The gate is re-checked after every wait, as in `write`.
+   */
+  async settle(db: { readonly open: boolean; readonly inTransaction: boolean }): Promise<void> {
+    await this.idle();
+    while (db.open && (this.current || db.inTransaction)) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      await this.idle();
+    }
+  }
+
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     await this.idle();
     let release!: () => void;

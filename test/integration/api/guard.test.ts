@@ -49,7 +49,7 @@ describe('refusals: 401, 403, 400, 413, 415, 404', () => {
     const engine = await Engine.start({ dataDir: tmp.dir, logger: captured.logger, schedule: false });
     const app = await createHttpServer(engine);
     const port = await listen(app, 0);
-    engine.httpPort = port;
+    engine.httpListening(port);
     s = {
       engine,
       app,

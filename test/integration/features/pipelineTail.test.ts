@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FeaturePipeline, type FeatureRange } from '../../../src/main/analysis/featurePipeline';
+import { FeaturePipeline, type FeatureRange } from '../../../src/main/features/featurePipeline';
 import { EventBus } from '../../../src/main/events';
 import { recomputeAllFeatures } from '../../../src/main/features/batch';
 import { createLogger } from '../../../src/main/logger';

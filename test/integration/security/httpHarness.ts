@@ -35,7 +35,7 @@ export async function startSecured(): Promise<Secured> {
   const engine = await Engine.start({ dataDir, logger, schedule: false });
   const app = await createHttpServer(engine, { rendererDir });
   const port = await listen(app, 0);
-  engine.httpPort = port;
+  engine.httpListening(port);
   return {
     engine,
     app,

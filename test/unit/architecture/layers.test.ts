@@ -28,7 +28,7 @@ const WRONG_WAY: Array<[file: string, from: string]> = [
   ['src/main/queries/x.ts', '../models/modelService'],
   ['src/main/models/x.ts', '../queries/anomalies'],
   ['src/main/models/x.ts', 'electron'],
-  ['src/main/analysis/x.ts', '../ingest/ingestService'],
+  ['src/main/features/x.ts', '../ingest/ingestService'],
   ['src/main/models/x.ts', '../api'],
   ['src/main/models/x.ts', '../incidents/group'],
   ['src/main/incidents/x.ts', '../api'],

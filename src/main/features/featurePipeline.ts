@@ -1,4 +1,6 @@
-import { FeatureTail, recomputeAllFeaturesAsync, type AdvanceResult, type FeatureTailOptions } from '../features';
+import { recomputeAllFeaturesAsync } from './batch';
+import { FeatureTail, type AdvanceResult, type FeatureTailOptions } from './tail';
+import { featureTableReads } from './featureTable';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -56,6 +58,7 @@ export class FeaturePipeline {
   private listeners: Array<(r: FeatureRange) => void> = [];
   private readonly tail: FeatureTail;
   private readonly sliceBudgetMs: number;
+  private readonly table: ReturnType<typeof featureTableReads>;
   /** Sources seen at the last check: rows of `logs` only ever disappear with their source. */
   /** Figures of the last step that had rows to process. */
   lastStep: FeatureStepStats | null = null;
@@ -70,6 +73,7 @@ export class FeaturePipeline {
   ) {
     this.tail = new FeatureTail(options.tail);
     this.sliceBudgetMs = options.sliceBudgetMs ?? 8;
+    this.table = featureTableReads(db);
   }
 
   /** Called after new rows commit; returns when they (and any earlier ones) have features. */
@@ -116,31 +120,14 @@ export class FeaturePipeline {
    * for every older row); undefined (everything) otherwise, or when no older row sorts before it.
    */
   private recomputeFrom(windowMs: number, first: number): number | undefined {
-    const stored = this.db.prepare('SELECT window_ms FROM features LIMIT 1').pluck().get() as number | undefined;
-    if (stored !== windowMs || this.featuredUpTo() !== first - 1) return undefined;
+    if (this.table.storedWindowMs() !== windowMs || this.table.featuredUpTo() !== first - 1) return undefined;
     const oldest = this.db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null;
     const from = this.db.prepare('SELECT min(ts_ms) FROM logs WHERE id >= ?').pluck().get(first) as number | null;
     return from === null || oldest === null || from <= oldest ? undefined : from;
   }
 
-  /** Highest log id; every row at or below it has features once `schedule()` settles. */
-  private featuredUpTo(): number {
-    return (this.db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck().get() as number) ?? 0;
-  }
-
   private newestLogId(): number {
     return this.db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
-  }
-
-  /** Waits until no exclusive writer holds the connection and no transaction is open on it. */
-  private async settle(): Promise<void> {
-    await this.gate.idle();
-    // An exclusive writer may have taken the gate (and opened its transaction) between idle()
-    // resolving and this continuation running; a slice must never nest inside it.
-    while (this.gate.busy || this.db.inTransaction) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 1));
-      await this.gate.idle();
-    }
   }
 
   /**
@@ -157,9 +144,9 @@ export class FeaturePipeline {
   }
 
   private async step(): Promise<void> {
-    await this.settle();
+    await this.gate.settle(this.db);
     const windowMs = this.windowMs();
-    const first = this.featuredUpTo() + 1;
+    const first = this.table.featuredUpTo() + 1;
     const target = this.newestLogId();
     if (target < first) return;
     const stats: FeatureStepStats = {
@@ -205,7 +192,7 @@ export class FeaturePipeline {
       if (r.lastId >= r.firstId) this.notify(r.firstId, r.lastId);
       if (r.lastId >= target) return;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      await this.settle();
+      await this.gate.settle(this.db);
     }
   }
 
