@@ -2,17 +2,10 @@ import type { ParsedEntry } from '../src/main/ingest/parse';
 import { LogWriter, type PendingRow } from '../src/main/ingest/logWriter';
 import type { Db } from '../src/main/store/db';
 
-/** A small seeded generator (mulberry32): the same corpus on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../test/helpers/rng';
+
+/** The seeded generator the tests use: the same corpus on every run. */
+export { rng };
 
 const AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',

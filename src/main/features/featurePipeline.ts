@@ -1,6 +1,7 @@
 import { recomputeAllFeaturesAsync } from './batch';
 import { FeatureTail, type AdvanceResult, type FeatureTailOptions } from './tail';
 import { featureTableReads } from './featureTable';
+import { CoalescedRun } from '../store/coalescedRun';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -53,8 +54,7 @@ const FULL_RECOMPUTE_NEW_ROWS = 200_000;
  * cost O(1) each from the in-memory tail state; see features/tail.ts for the rest.
  */
 export class FeaturePipeline {
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly steps = new CoalescedRun(() => this.step());
   private listeners: Array<(r: FeatureRange) => void> = [];
   private readonly tail: FeatureTail;
   private readonly sliceBudgetMs: number;
@@ -78,17 +78,7 @@ export class FeaturePipeline {
 
   /** Called after new rows commit; returns when they (and any earlier ones) have features. */
   schedule(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.step();
-      } while (this.again);
-    })().finally(() => (this.running = null));
-    return this.running;
+    return this.steps.schedule();
   }
 
   /** Listeners get the id range of rows that just received features (the scorer). */
@@ -97,7 +87,7 @@ export class FeaturePipeline {
   }
 
   async recomputeAll(): Promise<number> {
-    await this.running;
+    await this.steps.idle();
     return this.gate.exclusive(async () => {
       // Called after a window change and after a source removal: the tail state is stale.
       this.tail.clear();

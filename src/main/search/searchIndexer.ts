@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
 import { entryText, wordsOf } from './words';
+import { CoalescedRun } from '../store/coalescedRun';
 
 export interface SearchIndexerOptions {
   /** Longest one slice holds the event loop before committing and yielding (default 12 ms). */
@@ -32,9 +33,11 @@ const KNOWN_WORDS_MAX = 200_000;
  * indexed searches find it by LIKE, so results never depend on how far the indexer got.
  */
 export class SearchIndexer {
-  private running: Promise<void> | null = null;
-  private again = false;
   private closed = false;
+  private readonly runs = new CoalescedRun(
+    () => this.run(),
+    () => this.closed,
+  );
   private readonly known = new Set<string>();
   private readonly sliceBudgetMs: number;
   private stmts: {
@@ -59,23 +62,13 @@ export class SearchIndexer {
   /** Called after rows commit; resolves when every row present by then is indexed. */
   schedule(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.run();
-      } while (this.again && !this.closed);
-    })().finally(() => (this.running = null));
-    return this.running;
+    return this.runs.schedule();
   }
 
   /** Stops after the current slice. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.running;
+    await this.runs.idle();
   }
 
   /** Rows not indexed yet (searched by LIKE alone). */
