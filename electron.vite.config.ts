@@ -35,6 +35,7 @@ export default defineConfig({
           checkpointWorker: resolve(__dirname, 'src/main/store/checkpointWorker.ts'),
           bench: resolve(__dirname, 'bench/index.ts'),
           soak: resolve(__dirname, 'bench/soak.ts'),
+          fleetLoad: resolve(__dirname, 'src/main/fleet/loadCli.ts'),
         },
       },
     },

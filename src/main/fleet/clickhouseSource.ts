@@ -1,6 +1,15 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { assertStatusType, ipKindOf, timestampKindOf } from './columnKinds';
-import { dialectFor, featureSql, quoteIdent, type Dialect, type FleetColumns, type FleetTable } from './clickhouseSql';
+import {
+  dialectFor,
+  featureSql,
+  quoteIdent,
+  quoteString,
+  type Dialect,
+  type FleetColumns,
+  type FleetTable,
+} from './clickhouseSql';
+import { scoreSql, type CompiledForest } from './iforestSql';
 
 /**
  * A ClickHouse table of access logs as a feature source: detects the server's dialect, reads
@@ -36,6 +45,23 @@ export interface FleetFeatureOptions {
   signal?: AbortSignal;
 }
 
+/** A feature row with the Isolation Forest's verdict, as computed on the server. */
+export interface FleetScoredRow extends FleetFeatureRow {
+  /** Σ path lengths over the trees: bit-equal to the desktop's. */
+  pathTotal: number;
+  score: number;
+  flagged: boolean;
+}
+
+/** One row of system.clusters: a replica of a shard, with its native (TCP) port. */
+export interface ClusterReplica {
+  shardNum: number;
+  replicaNum: number;
+  hostName: string;
+  hostAddress: string;
+  port: number;
+}
+
 interface WireRow {
   ip: unknown;
   ts_ms: unknown;
@@ -61,6 +87,29 @@ export function decodeRow(r: WireRow): FleetFeatureRow {
     request: int(r.request_count, 'request_count'),
     client: int(r.client_error_count, 'client_error_count'),
     server: int(r.server_error_count, 'server_error_count'),
+  };
+}
+
+interface WireScoredRow extends WireRow {
+  od_path: unknown;
+  iforest_score: unknown;
+  iforest_flag: unknown;
+}
+
+function float(v: unknown, name: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new Error(`server sent ${name} = ${JSON.stringify(v)}, not a finite number`);
+  return n;
+}
+
+export function decodeScoredRow(r: WireScoredRow): FleetScoredRow {
+  const flag = int(r.iforest_flag, 'iforest_flag');
+  if (flag !== 0 && flag !== 1) throw new Error(`server sent iforest_flag = ${flag}`);
+  return {
+    ...decodeRow(r),
+    pathTotal: float(r.od_path, 'od_path'),
+    score: float(r.iforest_score, 'iforest_score'),
+    flagged: flag === 1,
   };
 }
 
@@ -121,11 +170,79 @@ export class ClickHouseSource {
 
   /** Feature rows for entries in [fromMs, toMs), in batches as they stream in, in no set order. */
   async *features(table: FleetTable, opts: FleetFeatureOptions): AsyncGenerator<FleetFeatureRow[], void, void> {
+    yield* this.stream(await this.featureQuery(table, opts), decodeRow, opts.signal);
+  }
+
+  /**
+   * Feature rows with the Isolation Forest's path total, score and flag, computed on the server
+   * (iforestSql.ts): only the verdicts travel.
+   */
+  async *scoredFeatures(
+    table: FleetTable,
+    forest: CompiledForest,
+    opts: FleetFeatureOptions,
+  ): AsyncGenerator<FleetScoredRow[], void, void> {
+    const query = scoreSql(await this.featureQuery(table, opts), forest);
+    yield* this.stream(query, decodeScoredRow, opts.signal, forest.settings);
+  }
+
+  /** The engine of a table as system.tables states it in full, e.g. `Distributed(c, db, t, cityHash64(ip))`. */
+  async tableEngine(database: string, table: string): Promise<{ engine: string; engineFull: string }> {
+    const rows = await this.rows<{ engine: string; engine_full: string }>(
+      `SELECT engine, engine_full FROM system.tables WHERE database = ${quoteString(database)} AND name = ${quoteString(table)}`,
+    );
+    if (rows.length !== 1) throw new Error(`${database}.${table} does not exist`);
+    return { engine: String(rows[0].engine), engineFull: String(rows[0].engine_full) };
+  }
+
+  /** The replicas of a cluster from system.clusters, in shard and replica order. */
+  async clusterReplicas(cluster: string): Promise<ClusterReplica[]> {
+    const rows = await this.rows<Record<string, unknown>>(
+      `SELECT shard_num, replica_num, host_name, host_address, port FROM system.clusters
+       WHERE cluster = ${quoteString(cluster)} ORDER BY shard_num, replica_num`,
+    );
+    return rows.map((r) => ({
+      shardNum: int(r.shard_num, 'shard_num'),
+      replicaNum: int(r.replica_num, 'replica_num'),
+      hostName: String(r.host_name),
+      hostAddress: String(r.host_address),
+      port: int(r.port, 'port'),
+    }));
+  }
+
+  /** The shard numbers of `cluster` this server is (system.clusters.is_local), usually one. */
+  async localShards(cluster: string): Promise<number[]> {
+    const rows = await this.rows<{ shard_num: unknown }>(
+      `SELECT shard_num FROM system.clusters WHERE cluster = ${quoteString(cluster)} AND is_local = 1`,
+    );
+    return rows.map((r) => int(r.shard_num, 'shard_num'));
+  }
+
+  private async featureQuery(table: FleetTable, opts: FleetFeatureOptions): Promise<string> {
     const dialect = opts.dialect ?? (await this.dialect());
-    const query = featureSql({ table, windowMs: opts.windowMs, dialect, fromMs: opts.fromMs, toMs: opts.toMs });
-    const rs = await this.client.query({ query, format: 'JSONEachRow', abort_signal: opts.signal });
-    for await (const rows of rs.stream<WireRow>()) {
-      yield rows.map((row) => decodeRow(row.json()));
+    return featureSql({ table, windowMs: opts.windowMs, dialect, fromMs: opts.fromMs, toMs: opts.toMs });
+  }
+
+  private async rows<T>(query: string): Promise<T[]> {
+    const rs = await this.client.query({ query, format: 'JSONEachRow' });
+    return rs.json<T>();
+  }
+
+  private async *stream<W, R>(
+    query: string,
+    decode: (w: W) => R,
+    signal: AbortSignal | undefined,
+    settings?: ClickHouseSettings,
+  ): AsyncGenerator<R[], void, void> {
+    // Settings only when asked for: a readonly = 1 user may send none.
+    const rs = await this.client.query({
+      query,
+      format: 'JSONEachRow',
+      abort_signal: signal,
+      clickhouse_settings: settings,
+    });
+    for await (const rows of rs.stream<W>()) {
+      yield rows.map((row) => decode(row.json()));
     }
   }
 

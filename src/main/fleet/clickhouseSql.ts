@@ -89,6 +89,13 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
+/** Single-quoted string literal; backslash escapes are understood by 18.16 and current servers. */
+export function quoteString(value: string): string {
+  if (typeof value !== 'string') throw new Error('a string literal must be a string');
+  if (value.includes('\0')) throw new Error('a string literal may not contain NUL');
+  return "'" + value.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}
+
 function assertWholeMs(name: string, v: number): void {
   if (!Number.isSafeInteger(v)) throw new RangeError(`${name} must be a whole number of ms, got ${v}`);
 }
