@@ -2,7 +2,13 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-const CHUNK = 1 << 20;
+/**
+ * 256 KiB a read: in a bulk import each chunk's rows go to SQLite before the next read, so the
+ * chunk bounds how many parsed rows are alive at a scavenge. At 1 MiB enough of them survived to
+ * be promoted, and the old generation filled with dead rows between full collections: peak RSS of
+ * a 1M-line drop 306–314 → 289–290 MB at the same speed (measured back to back, bench drop_ready).
+ */
+const CHUNK = 256 * 1024;
 
 /**
  * The bytes of an open file from `start` to its current end. A file can be endless (sparse,

@@ -7,7 +7,7 @@ const BATCH_LINES = 20_000;
 /**
  * Lines per transaction of a bulk import (a span of batches). Each commit rewrites the index
  * pages of every IP it touched (logs_ip_ts); 100k lines a commit instead of 20k writes ~2.5×
- * less WAL for the checkpoint to copy again. Rows enter the span chunk by chunk (1 MiB), so a
+ * less WAL for the checkpoint to copy again. Rows enter the span chunk by chunk (256 KiB), so a
  * span holds no more in memory than a batch does; only SQLite's page cache holds its pages.
  */
 const SPAN_LINES = 100_000;
