@@ -14,13 +14,18 @@ export class ConfigChanges {
 
   constructor(private readonly s: Services) {}
 
-  apply(patch: Patch): AppConfig {
+  async apply(patch: Patch): Promise<AppConfig> {
     const { window, ...rest } = patch;
-    const before = this.s.config.get();
-    const next = AppConfigSchema.parse({ ...before, ...rest, ...(window !== undefined ? { windowMs: window } : {}) });
-    const saved = this.s.config.set(next);
+    // Through the gate: a bulk import's open transaction commits first, so a rolled-back import
+    // cannot take the analyst's change with it.
+    const { before, saved } = await this.s.gate.write(() => {
+      const before = this.s.config.get();
+      const next = AppConfigSchema.parse({ ...before, ...rest, ...(window !== undefined ? { windowMs: window } : {}) });
+      const saved = this.s.config.set(next);
+      if (saved.retrainEveryHours !== before.retrainEveryHours) this.s.scheduler.reschedule();
+      return { before, saved };
+    });
     this.s.events.emit({ type: 'config-changed' });
-    if (saved.retrainEveryHours !== before.retrainEveryHours) this.s.scheduler.reschedule();
     if (saved.windowMs !== before.windowMs) {
       this.applying = this.applying.then(() =>
         this.retrain('window changed', async () => void (await this.s.features.recomputeAll())),

@@ -9,6 +9,7 @@ import type { ModelService } from '../models/modelService';
 import type { Scheduler } from '../models/scheduler';
 import type { TokenStore } from '../store/tokenStore';
 import type { ConfigStore } from '../store/configStore';
+import type { WriteGate } from '../store/writeGate';
 import type { Db } from '../store/db';
 
 /** What the operations work with: the engine's store and services (the engine builds them). */
@@ -18,6 +19,8 @@ export interface Services {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly events: EventBus;
+  /** Every write of the operations goes through it (store/writeGate.ts). */
+  readonly gate: WriteGate;
   readonly config: ConfigStore;
   readonly tokens: TokenStore;
   readonly ingest: IngestService;
