@@ -5,11 +5,11 @@ import {
   type ClickHouseClientConfigOptions,
 } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recomputeAllFeatures } from '../../../src/main/features/batch';
 import { dialectFor, quoteIdent, type Dialect, type FleetColumns } from '../../../src/main/fleet/clickhouseSql';
-import { ClickHouseSource, type FleetFeatureRow } from '../../../src/main/fleet/clickhouseSource';
-import { bruteForce, randomRows, rng, type Counts, type OracleRow } from '../../unit/features/oracle';
-import { addSource, insertLogs, readGzCsv, storedFeatures, tempDb } from '../features/helpers';
+import { ClickHouseSource } from '../../../src/main/fleet/clickhouseSource';
+import { bruteForce, randomRows, rng, type OracleRow } from '../../unit/features/oracle';
+import { readGzCsv } from '../features/helpers';
+import { collect, compareByArrival, desktopFeatures } from './helpers';
 
 /**
  * The fleet feature SQL, both dialects, run by a real ClickHouse against the desktop's own
@@ -37,57 +37,6 @@ const APACHE: OracleRow[] = parsed.slice(1).map((r) => ({
 /** Tie-heavy, exact-W gaps, late arrivals: the cases a window rule gets wrong first. */
 function tieHeavy(windowMs: number, seed: number): OracleRow[] {
   return randomRows(rng(seed), 4_000, { ips: 7, windowMs, lateFraction: 0.15, maxLateMs: 2 * windowMs });
-}
-
-/** What the desktop stores for these rows, inserted in this (arrival) order. */
-function desktopFeatures(rows: readonly OracleRow[], windowMs: number): Counts[] {
-  const t = tempDb();
-  try {
-    insertLogs(t.db, addSource(t.db, '/fleet/test.log'), rows);
-    expect(recomputeAllFeatures(t.db, windowMs).rows).toBe(rows.length);
-    return storedFeatures(t.db);
-  } finally {
-    t.cleanup();
-  }
-}
-
-async function collect(batches: AsyncIterable<FleetFeatureRow[]>): Promise<FleetFeatureRow[]> {
-  const out: FleetFeatureRow[] = [];
-  for await (const b of batches) out.push(...b);
-  return out;
-}
-
-/** Mismatch descriptions (empty when equal): every expected row once, with its ip, ts and counts. */
-function compareByArrival(
-  got: readonly FleetFeatureRow[],
-  rows: readonly OracleRow[],
-  want: readonly Counts[],
-  only: (k: number) => boolean = () => true,
-): string[] {
-  const bad: string[] = [];
-  const seen = new Set<number>();
-  for (const g of got) {
-    const k = Number(g.arrival);
-    if (!Number.isInteger(k) || !only(k) || seen.has(k)) {
-      bad.push(`unexpected or repeated row ${JSON.stringify(g)}`);
-      continue;
-    }
-    seen.add(k);
-    const w = want[k];
-    if (
-      g.ip !== rows[k].ip ||
-      g.tsMs !== rows[k].tsMs ||
-      g.request !== w[0] ||
-      g.client !== w[1] ||
-      g.server !== w[2]
-    ) {
-      bad.push(`row ${k}: got ${JSON.stringify(g)}, want ${rows[k].ip} ${rows[k].tsMs} ${w.join('/')}`);
-    }
-  }
-  rows.forEach((_, k) => {
-    if (only(k) && !seen.has(k)) bad.push(`row ${k} missing`);
-  });
-  return bad;
 }
 
 /** The client logs every failed query; the failures here are expected and asserted. */
@@ -245,7 +194,10 @@ for (const target of TARGETS) {
       });
       for (const dialect of dialects) {
         const got = await collect(source.features(table, { windowMs: w, dialect, fromMs, toMs }));
-        expect({ dialect, bad: compareByArrival(got, rows, want, inRange).slice(0, 5) }).toEqual({ dialect, bad: [] });
+        expect({ dialect, bad: compareByArrival(got, rows, want, { only: inRange }).slice(0, 5) }).toEqual({
+          dialect,
+          bad: [],
+        });
         expect(got).toHaveLength(expected);
       }
     });

@@ -141,7 +141,7 @@ if (unavailable) {
       it(`W = ${w} ms: features computed per shard equal the desktop's, 0 mismatches`, async () => {
         expect(await entry.dialect()).toBe('array');
         const got = await collect(shardedFeatures(shards, { windowMs: w }));
-        expect(compareByArrival(got, rows, desktop.get(w) ?? [], firstSeq).slice(0, 5)).toEqual([]);
+        expect(compareByArrival(got, rows, desktop.get(w) ?? [], { firstSeq }).slice(0, 5)).toEqual([]);
         expect(got).toHaveLength(10_000);
       });
     }

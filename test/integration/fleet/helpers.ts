@@ -52,19 +52,21 @@ export async function collect<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
 
 /**
  * Mismatch descriptions (empty when equal): every expected row once, with its ip, ts and counts.
- * `arrival` of a server row is the row's index in `rows` plus `firstSeq`.
+ * `arrival` of a server row is the row's index in `rows` plus `firstSeq`; `only` limits the rows
+ * expected (a time range).
  */
 export function compareByArrival(
   got: readonly FleetFeatureRow[],
   rows: readonly OracleRow[],
   want: readonly Counts[],
-  firstSeq = 0,
+  opts: { firstSeq?: number; only?: (k: number) => boolean } = {},
 ): string[] {
+  const { firstSeq = 0, only = () => true } = opts;
   const bad: string[] = [];
   const seen = new Set<number>();
   for (const g of got) {
     const k = Number(g.arrival) - firstSeq;
-    if (!Number.isInteger(k) || k < 0 || k >= rows.length || seen.has(k)) {
+    if (!Number.isInteger(k) || k < 0 || k >= rows.length || !only(k) || seen.has(k)) {
       bad.push(`unexpected or repeated row ${JSON.stringify(g)}`);
       continue;
     }
@@ -81,7 +83,7 @@ export function compareByArrival(
     }
   }
   rows.forEach((_, k) => {
-    if (!seen.has(k)) bad.push(`row ${k} missing`);
+    if (only(k) && !seen.has(k)) bad.push(`row ${k} missing`);
   });
   return bad;
 }

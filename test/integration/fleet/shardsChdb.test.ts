@@ -106,10 +106,12 @@ if (!CHDB_PLATFORM) {
       it(`W = ${w} ms: per-shard features equal the desktop's in both dialects, 0 mismatches`, async () => {
         for (const dialect of DIALECTS) {
           const got = await collect(shardedFeatures(shards, { windowMs: w, dialect }));
-          expect({ dialect, bad: compareByArrival(got, rows, desktop.get(w) ?? [], firstSeq).slice(0, 5) }).toEqual({
-            dialect,
-            bad: [],
-          });
+          expect({ dialect, bad: compareByArrival(got, rows, desktop.get(w) ?? [], { firstSeq }).slice(0, 5) }).toEqual(
+            {
+              dialect,
+              bad: [],
+            },
+          );
           expect(got).toHaveLength(10_000);
         }
       });
