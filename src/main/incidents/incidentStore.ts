@@ -89,7 +89,7 @@ function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T,
 
 /**
  * Incidents over the stored scores, kept current as entries are scored: the flagged count and
- * score sum (read from the `scores_anomaly` index), the newest stored entry, the window, the
+ * score sum (read from the `scores_flagged` index), the newest stored entry, the window, the
  * suppression rules and the sources are the state's key. When only newer entries were scored, the new flagged entries are
  * added to the grouping (liveGroups.ts: only their IPs and endpoints are looked at again);
  * otherwise (a retrain, a rule, a removed source) everything is grouped afresh. Either runs as a
@@ -279,7 +279,7 @@ export class IncidentStore {
 
   /**
    * The flagged entries (suppressed ones left out: they are part of no incident) with ids in
-   * (after, upTo]. `+` keeps SQLite on the flagged part of scores_anomaly rather than a log_id range.
+   * (after, upTo]. `+` keeps SQLite on the flagged rows' index (scores_flagged) rather than a log_id range.
    */
   private flaggedBetween(after: number, upTo: number): FlaggedRow[] {
     return cached(
@@ -319,7 +319,7 @@ export class IncidentStore {
       groups: new LiveGroups(catalogueLookbackMs(this.windowMs()), (ip, atMs) => sightings.isNew(ip, atMs)),
       entryOf: new Map(),
     };
-    // Ids and scores from the covering scores_anomaly index, then the logs rows by id in chunks
+    // Ids and scores from the covering scores_flagged index, then the logs rows by id in chunks
     // (CROSS JOIN keeps SQLite on the listed ids).
     const flagged = cached(this.db, 'SELECT log_id, combined_score FROM scores WHERE is_anomaly = 1 AND +log_id <= ?')
       .raw()

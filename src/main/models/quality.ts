@@ -8,7 +8,11 @@ import type { Db } from '../store/db';
  * labelled), over the sample sources only.
  */
 export function sampleQuality(db: Db): ModelVersion['metrics'] {
-  const totals = db.prepare('SELECT count(*) AS scored, coalesce(sum(is_anomaly), 0) AS flagged FROM scores').get() as {
+  const totals = db
+    .prepare(
+      'SELECT (SELECT count(*) FROM scores) AS scored, (SELECT count(*) FROM scores WHERE is_anomaly = 1) AS flagged',
+    )
+    .get() as {
     scored: number;
     flagged: number;
   };

@@ -31,7 +31,10 @@ export function overviewCounts(db: Db): OverviewCounts {
     n: number | null;
     e: number;
   };
-  const sc = db.prepare('SELECT count(*) n, coalesce(sum(is_anomaly), 0) f FROM scores').get() as {
+  // The flagged count from the flagged rows' index; only the total reads the table.
+  const sc = db
+    .prepare('SELECT (SELECT count(*) FROM scores) n, (SELECT count(*) FROM scores WHERE is_anomaly = 1) f')
+    .get() as {
     n: number;
     f: number;
   };
@@ -121,8 +124,8 @@ export function timeline(db: Db, q: { from?: number; to?: number; buckets: numbe
       : bulkRange(db, stats.n, stats.a, stats.b);
   if (to <= from) return { ...empty, from, to };
   const bucketMs = Math.max(1000, Math.ceil((to - from) / q.buckets));
-  // Totals come from the ts index alone; flagged entries from the (is_anomaly, score) index, a
-  // small set. Joining every entry to its score instead costs a lookup per row.
+  // Totals come from the ts index alone; flagged entries from the flagged rows' index
+  // (scores_flagged), a small set. Joining every entry to its score instead costs a lookup per row.
   const bucket = 'CAST((ts_ms - ?) / ? AS INTEGER)';
   const totals = db
     .prepare(`SELECT ${bucket} AS b, count(*) AS n FROM logs WHERE ts_ms >= ? AND ts_ms < ? GROUP BY b ORDER BY b`)

