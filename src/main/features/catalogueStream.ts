@@ -40,7 +40,7 @@ export class CatalogueStream {
       .prepare(`SELECT ${STORED_COLUMNS} FROM logs WHERE id >= ? AND id <= ? ORDER BY ts_ms, id`)
       .raw()
       .all(firstId, lastId) as StoredEntry[];
-    const b = new RowsBuilder();
+    const b = new RowsBuilder(wanted.length);
     if (wanted.length === 0) return b.build();
     if (wanted.every((r) => this.ahead.has(r[0]))) {
       for (const [id] of wanted) {

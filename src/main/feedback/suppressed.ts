@@ -1,3 +1,5 @@
+import type { Db } from '../store/db';
+
 /** The current time in epoch milliseconds, in SQLite. */
 export const NOW_MS_SQL = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 
@@ -12,6 +14,20 @@ function ruleHides(x: string, l: string): string {
       AND (${x}.ip IS NULL OR ${x}.ip = ${l}.ip)
       AND (${x}.endpoint_glob IS NULL OR ${l}.endpoint GLOB ${x}.endpoint_glob)
       AND (${x}.ua_glob IS NULL OR coalesce(${l}.user_agent, '') GLOB ${x}.ua_glob)`;
+}
+
+/**
+ * Whether any rule is active now. Without one, callers leave the suppression check (and the
+ * `logs` join it needs) out of their queries: counting 535k flagged rows of a 10M-row log with it
+ * costs a logs lookup each (2 s), without it a scan of the flagged rows' index (13 ms).
+ */
+export function anyActiveRule(db: Db): boolean {
+  return (
+    db
+      .prepare(`SELECT EXISTS (SELECT 1 FROM suppressions WHERE expires_at IS NULL OR expires_at > ${NOW_MS_SQL})`)
+      .pluck()
+      .get() === 1
+  );
 }
 
 /** Some active rule hides the `logs` row aliased `l`. */

@@ -63,6 +63,9 @@ function withNormalRows(entities: Matrix, X: Matrix, normal: readonly number[]):
   return { rows: entities.rows + take, cols: entities.cols, data };
 }
 
+/** Entries scored at a time after the fit (their rows are copied out of the feature matrix). */
+const SCORE_CHUNK_ROWS = 262_144;
+
 export interface EntityTraining {
   model: EntityModel;
   scored: ScoreArrays;
@@ -116,8 +119,13 @@ export function trainEntity(
   const fitted = led.fitScore(entities, lines, (f, stage) => progress(0.1 + 0.7 * f, stage));
   progress(0.8, 'scoring every entry');
   const idsOf = (rows: number[]) => Float64Array.from(rows, (i) => all.ids[i]);
-  let scored = toScoreArrays(idsOf(inSpan), fitted);
-  if (outside.length > 0) scored = concatScores(scored, toScoreArrays(idsOf(outside), led.score(pickRows(X, outside))));
+  // The entries outside the span in chunks: one matrix of all of them was another copy of X.
+  const parts = [toScoreArrays(idsOf(inSpan), fitted)];
+  for (let k = 0; k < outside.length; k += SCORE_CHUNK_ROWS) {
+    const rows = outside.slice(k, k + SCORE_CHUNK_ROWS);
+    parts.push(toScoreArrays(idsOf(rows), led.score(pickRows(X, rows))));
+  }
+  const scored = concatScores(parts[0], ...parts.slice(1));
   const fitMs = performance.now() - t;
   return {
     model: new EntityModel(led, options.windowMs),

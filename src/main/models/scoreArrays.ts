@@ -22,22 +22,27 @@ export function toScoreArrays(ids: Float64Array, s: EnsembleOutput): ScoreArrays
   };
 }
 
-/** The rows of `a`, then those of `b` (same models and thresholds). */
-export function concatScores(a: ScoreArrays, b: ScoreArrays): ScoreArrays {
-  if (b.votes.length === 0) return a;
-  const cat = <T extends Float64Array | Uint8Array>(x: T, y: T): T => {
-    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
+/** The rows of each part in turn (same models and thresholds), copied once into arrays of the total length. */
+export function concatScores(first: ScoreArrays, ...rest: ScoreArrays[]): ScoreArrays {
+  const parts = [first, ...rest.filter((p) => p.votes.length > 0)];
+  if (parts.length === 1) return first;
+  const cat = <T extends Float64Array | Uint8Array>(pick: (p: ScoreArrays) => T): T => {
+    const arrays = parts.map(pick);
+    const out = new (arrays[0].constructor as new (n: number) => T)(arrays.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of arrays) {
+      out.set(a, at);
+      at += a.length;
+    }
     return out;
   };
   return {
-    ids: cat(a.ids, b.ids),
-    models: a.models,
-    scores: a.scores.map((s, m) => cat(s, b.scores[m])),
-    thresholds: a.thresholds,
-    votes: cat(a.votes, b.votes),
-    isAnomaly: cat(a.isAnomaly, b.isAnomaly),
-    combined: cat(a.combined, b.combined),
+    ids: cat((p) => p.ids),
+    models: first.models,
+    scores: first.scores.map((_, m) => cat((p) => p.scores[m])),
+    thresholds: first.thresholds,
+    votes: cat((p) => p.votes),
+    isAnomaly: cat((p) => p.isAnomaly),
+    combined: cat((p) => p.combined),
   };
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AnomalyQuerySchema } from '../../shared/schemas/analysis';
 import type { AnomalyRow } from '../../shared/schemas/analysis';
 import type { Db } from '../store/db';
-import { suppressedSql } from '../feedback/suppressed';
+import { anyActiveRule, suppressedSql } from '../feedback/suppressed';
 import { searchSql } from '../search/language';
 
 type Query = z.output<typeof AnomalyQuerySchema>;
@@ -76,7 +76,10 @@ function filters(db: Db, q: Query): { where: string; params: unknown[]; logs: bo
     add(clause, ...values);
   };
   // Flags a suppression rule hides are not shown as flagged.
-  if (q.onlyFlagged) addLogs(`s.is_anomaly = 1 AND NOT ${suppressedSql()}`);
+  if (q.onlyFlagged) {
+    if (anyActiveRule(db)) addLogs(`s.is_anomaly = 1 AND NOT ${suppressedSql()}`);
+    else add('s.is_anomaly = 1');
+  }
   if (q.from !== undefined) addLogs('l.ts_ms >= ?', q.from);
   if (q.to !== undefined) addLogs('l.ts_ms < ?', q.to);
   if (q.ip) addLogs('l.ip = ?', q.ip);
