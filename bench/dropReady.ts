@@ -1,30 +1,26 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Source } from '../src/shared/schemas/sources';
+import { serve, type Served } from '../test/helpers/serveProcess';
+import { tempDir } from '../test/helpers/tmp';
 import { writeBigLog } from './ingest';
 
 /** How often the bench looks, as the Sources view's refresh would; it bounds the figures' resolution. */
 const POLL_MS = 20;
-const DB_FILE = 'outlier-desk.sqlite';
+export const DB_FILE = 'outlier-desk.sqlite';
 
-interface DropRun {
-  /** Until GET /sources reports every line and the source done. */
-  linesMs: number;
-  /** Until every stored row also has its window features ("ready"). */
-  readyMs: number;
-  /** CPU of the server process (all its threads) until ready: steadier than wall time on a shared machine. */
-  cpuMs: number | null;
+interface DropRun extends DropWait {
   peakRssKb: number | null;
   /** The database file after a clean shutdown, per line. */
   dbBytesPerLine: number;
 }
 
 /** Linux /proc figures of a running process; null elsewhere. */
-function procCpuMs(pid: number): number | null {
+export function procCpuMs(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after the ") " split.
@@ -34,48 +30,50 @@ function procCpuMs(pid: number): number | null {
   }
 }
 
-function procPeakRssKb(pid: number): number | null {
+/** A size field of /proc/<pid>/status in kB (VmHWM: peak resident, VmRSS: resident now); null when gone. */
+export function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
-    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   }
 }
 
+export const procPeakRssKb = (pid: number) => procStatusKb(pid, 'VmHWM');
+
+/** A clean shutdown of a server started by `serve`; one that has already ended (or was killed) is left alone. */
+export async function stopServer(server: Served): Promise<void> {
+  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
+  await server.stop();
+}
+
+/** The server's own figures up to the moment its dropped file was ready. */
+export interface DropWait {
+  /** Until GET /sources reports every line and the source done. */
+  linesMs: number;
+  /** Until every stored row also has its window features ("ready"). */
+  readyMs: number;
+  /** CPU of the server process (all its threads) from the drop until ready. */
+  cpuMs: number | null;
+}
+
 /**
- * A file dropped on a real server process (`out/main/serve.js`, as built), in a fresh data
- * directory: POST /sources with its path, then timed until GET /sources reports all its lines
- * and `features` has caught up with the last stored row (read from the database file, as a
- * second reader). The search index fills in the background afterwards and is not waited for.
+ * Drops `log` on a running server (POST /sources with its path, not followed) and waits until
+ * GET /sources reports all its `lines` and `features` has caught up with the last stored row (read
+ * from the database file, as a second reader). Throws when the source fails or fewer rows than
+ * `lines` end up with features.
  */
-async function dropOnce(log: string, lines: number): Promise<DropRun> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'od-bench-drop-'));
-  const child = spawn(process.execPath, ['out/main/serve.js', '--data-dir', dataDir, '--port', '0'], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'silent' },
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+export async function dropAndWait(server: Served, log: string, lines: number): Promise<DropWait> {
+  const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+  const db = new Database(join(server.dataDir, DB_FILE), { readonly: true, fileMustExist: true });
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += String(d);
-        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-        if (m) resolve(`http://127.0.0.1:${m[1]}`);
-      });
-      child.on('exit', (code) => reject(new Error(`serve.js exited (${code}) before listening`)));
-    });
-    const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const db = new Database(join(dataDir, DB_FILE), { readonly: true, fileMustExist: true });
     const featuredUpTo = db.prepare('SELECT coalesce(max(log_id), 0) FROM features').pluck();
     const newest = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck();
-    const pid = child.pid!;
+    const pid = server.proc.pid!;
     const cpu0 = procCpuMs(pid);
     const t0 = performance.now();
-    const added = await fetch(`${base}/sources`, {
+    const added = await fetch(`${server.origin}/sources`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ path: log, watch: false }),
@@ -84,43 +82,55 @@ async function dropOnce(log: string, lines: number): Promise<DropRun> {
     let linesMs = 0;
     for (;;) {
       if (!linesMs) {
-        const s = ((await (await fetch(`${base}/sources`, { headers })).json()) as Source[])[0];
+        const s = ((await (await fetch(`${server.origin}/sources`, { headers })).json()) as Source[])[0];
         if (s?.status === 'error') throw new Error(`source failed: ${s.error}`);
         if (s && s.lines >= lines && s.status === 'done') linesMs = performance.now() - t0;
       }
       const top = newest.get() as number;
       if (linesMs && top > 0 && (featuredUpTo.get() as number) === top) break;
+      if (server.proc.exitCode !== null || server.proc.signalCode !== null)
+        throw new Error(`serve.js ended (${server.proc.exitCode ?? server.proc.signalCode}) before ready`);
       await sleep(POLL_MS);
     }
     const readyMs = performance.now() - t0;
     const cpu1 = procCpuMs(pid);
-    const peakRssKb = procPeakRssKb(pid);
     const featured = db.prepare('SELECT count(*) FROM features').pluck().get() as number;
-    db.close();
     if (featured !== lines) throw new Error(`${featured} of ${lines} rows have features`);
-    child.kill('SIGINT');
-    await exited;
-    return {
-      linesMs,
-      readyMs,
-      cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
-      peakRssKb,
-      dbBytesPerLine: statSync(join(dataDir, DB_FILE)).size / lines,
-    };
+    return { linesMs, readyMs, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    db.close();
   }
 }
 
-interface LnavRun {
+/**
+ * A file dropped on a real server process (`out/main/serve.js`, as built), in a fresh data
+ * directory, timed until ready (see `dropAndWait`). The search index fills in the background
+ * afterwards and is not waited for.
+ */
+async function dropOnce(log: string, lines: number): Promise<DropRun> {
+  const tmp = tempDir('od-bench-drop-');
+  try {
+    const server = await serve({ dataDir: tmp.dir });
+    try {
+      const wait = await dropAndWait(server, log, lines);
+      const peakRssKb = procPeakRssKb(server.proc.pid!);
+      await stopServer(server);
+      return { ...wait, peakRssKb, dbBytesPerLine: statSync(join(tmp.dir, DB_FILE)).size / lines };
+    } finally {
+      await stopServer(server);
+    }
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+export interface LnavRun {
   ms: number;
   peakRssKb: number | null;
 }
 
 /** lnav opening the same file and counting its lines through its access_log table; null without lnav. */
-function lnavOnce(log: string, lines: number): LnavRun | null {
+export function lnavOnce(log: string, lines: number): LnavRun | null {
   const probe = spawnSync('lnav', ['-V'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return null;
   const args = ['-n', '-c', ';SELECT count(*) FROM access_log', log];
@@ -142,8 +152,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 /**
  * Drop → ready for a `lines`-line combined log through serve.js (`runs` runs, median; 3 unless
  * told), next to lnav opening and counting the same file (when `lnav` is on PATH; else
- * `lnav: "skipped"`). Needs the built app (`npm run bench` builds it first). The 10M-line run
- * (`benchDropReady(10_000_000, { runs: 1 })`) needs ~2.4 GB for the log and as much for the database.
+ * `lnav: "skipped"`). Needs the built app (`npm run bench` builds it first). 10M lines end to end
+ * are the opt-in section `drop_ready_10m` (bench/tenMillion.ts).
  */
 export async function benchDropReady(lines: number, opts: { runs?: number } = {}): Promise<Record<string, unknown>> {
   const count = opts.runs ?? 3;

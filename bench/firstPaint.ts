@@ -7,13 +7,13 @@ import { serve, type Served } from '../test/helpers/serveProcess';
 import { tempDir } from '../test/helpers/tmp';
 import { dropPageCache } from './pageCache';
 
-interface View {
+export interface View {
   hash: string;
   /** Resolves when the view shows its data. */
   ready: (page: Page) => Promise<unknown>;
 }
 
-const VIEWS: Record<'overview' | 'anomalies', View> = {
+export const VIEWS: Record<'overview' | 'anomalies', View> = {
   overview: { hash: '#overview', ready: (p) => p.locator('canvas').first().waitFor({ timeout: 120_000 }) },
   anomalies: {
     hash: '#anomalies',
@@ -22,14 +22,14 @@ const VIEWS: Record<'overview' | 'anomalies', View> = {
 };
 
 /** Milliseconds from navigation until the view shows its data. */
-async function visit(page: Page, server: Served, view: View): Promise<number> {
+export async function visit(page: Page, server: Served, view: View): Promise<number> {
   const start = performance.now();
   await page.goto(`${server.url}${view.hash}`);
   await view.ready(page);
   return Math.round(performance.now() - start);
 }
 
-const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
+export const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
 
 /**
  * First paint of the UI with a large scored database: seeds `rows` scored entries, then times
