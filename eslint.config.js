@@ -17,6 +17,7 @@ const SERVICES = [
   'ingest',
   'features',
   'feedback',
+  'fleet',
   'store',
   'events.ts',
   'logger.ts',

@@ -8,6 +8,8 @@ import { DetectService } from './models/detectService';
 import { EventBus } from './events';
 import type { ObservedEntry } from './features/catalogueLive';
 import { FeedbackStore } from './feedback/feedbackStore';
+import { ClickHouseSource } from './fleet/clickhouseSource';
+import { FleetService, type ClickHouseConnector } from './fleet/fleetService';
 import { IncidentStore } from './incidents/incidentStore';
 import { snapshotVersion } from './incidents/modelDiff';
 import { IngestService } from './ingest/ingestService';
@@ -17,6 +19,7 @@ import { anomalyRowsByIds } from './queries/anomalies';
 import { Scheduler } from './models/scheduler';
 import { SearchIndexer } from './search/searchIndexer';
 import { TokenStore } from './store/tokenStore';
+import { FileSecretStore, type SecretStore } from './store/secretStore';
 import { ConfigStore } from './store/configStore';
 import { openDatabase, type Db } from './store/db';
 import { DB_FILE, preparePrivateDataDir } from './store/dataDir';
@@ -32,6 +35,10 @@ export interface EngineOptions {
   workerFile?: string;
   /** Run the retraining schedule (off in tests that drive training themselves). */
   schedule?: boolean;
+  /** Where secrets (the ClickHouse password) are kept; default a 0600 file in the data folder. */
+  secrets?: SecretStore;
+  /** How fleet mode reaches ClickHouse; default over HTTP (tests hand in an in-process server). */
+  clickhouse?: ClickHouseConnector;
 }
 
 /** Above this many new rows the live window is rebuilt from the database instead of fed row by row. */
@@ -59,6 +66,8 @@ export class Engine implements Services {
   readonly scheduler: Scheduler;
   readonly incidents: IncidentStore;
   readonly feedback: FeedbackStore;
+  readonly secrets: SecretStore;
+  readonly fleet: FleetService;
   readonly api: ApiHandlers;
   readonly streams: StreamHandlers;
   private readonly checkpointer: Checkpointer;
@@ -121,6 +130,15 @@ export class Engine implements Services {
     });
     this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
     this.feedback = new FeedbackStore(this.db);
+    this.secrets = opts.secrets ?? new FileSecretStore(this.dataDir);
+    this.fleet = new FleetService({
+      dataDir: this.dataDir,
+      secrets: this.secrets,
+      logger: this.logger,
+      connect: opts.clickhouse ?? ((o) => ClickHouseSource.connect(o)),
+      contamination: () => cfg().contamination,
+      progress: (stage, fraction) => this.events.emit({ type: 'fleet-progress', stage, fraction }),
+    });
     // What each version flags is kept when it goes live, for the Models view's comparison.
     this.events.on((e) => {
       if (e.type !== 'model-swapped' || !this.db.open) return;

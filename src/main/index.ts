@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, screen, session, shell } from 'electron';
 import { apiDocsUrl, buildMenuTemplate } from './desktop/menu';
 import { notifyAnomalies } from './desktop/notifications';
 import { addPathsAsSources, describeFailures, OpenQueue, pathsFromArgv } from './desktop/openFiles';
@@ -10,6 +10,7 @@ import { RENDERER_CSP } from './http/server';
 import { forwardEvents, registerIpc } from './ipc/register';
 import { bundleDir } from './paths';
 import { preparePrivateDataDir } from './store/dataDir';
+import { FileSecretStore } from './store/secretStore';
 import { IPC_EVENT_CHANNEL } from '../shared/channels';
 import type { EngineEvent } from '../shared/events';
 import type { View } from '../shared/views';
@@ -189,6 +190,8 @@ if (!app.requestSingleInstanceLock()) {
         dataDir,
         // Inside a packaged app the worker is unpacked from the asar archive (electron-builder.yml).
         workerFile: join(here, 'mlWorker.js').replace('app.asar', 'app.asar.unpacked'),
+        // The ClickHouse password, encrypted by the OS keychain; a 0600 file where it has none.
+        secrets: new FileSecretStore(dataDir, safeStorage.isEncryptionAvailable() ? safeStorage : undefined),
       });
     } catch (err) {
       // Without a window nothing else would tell the user why the app did not open.

@@ -48,6 +48,14 @@ import {
   SourceIdSchema,
   SourceSchema,
 } from './schemas/sources';
+import {
+  FleetAnalyseInputSchema,
+  FleetAnalyseResultSchema,
+  FleetConnectInputSchema,
+  FleetConnectResultSchema,
+  FleetConnectionInfoSchema,
+  FleetSaveInputSchema,
+} from './schemas/fleet';
 import { DurationSchema } from './config';
 import { OPERATION_NAMES, type OperationName } from './channels';
 
@@ -306,6 +314,35 @@ export const operations = {
     summary: 'Replace the API token; scripts must use the new one',
     input: Empty,
     output: z.object({ token: z.string(), port: z.number().int().nullable(), dataDir: z.string() }),
+  }),
+  fleetConnection: op({
+    method: 'GET',
+    path: '/fleet/connection',
+    summary: 'The stored ClickHouse connection (never its password) and where the password is kept',
+    input: Empty,
+    output: FleetConnectionInfoSchema,
+  }),
+  fleetConnect: op({
+    method: 'POST',
+    path: '/fleet/connect',
+    summary: "Test a ClickHouse connection: server version, dialect, the table's columns and the detected mapping",
+    input: FleetConnectInputSchema,
+    output: FleetConnectResultSchema,
+  }),
+  fleetSaveConnection: op({
+    method: 'PUT',
+    path: '/fleet/connection',
+    summary: 'Store the ClickHouse connection; a given password goes to the secret store, never the settings',
+    input: FleetSaveInputSchema,
+    output: FleetConnectionInfoSchema,
+  }),
+  fleetAnalyse: op({
+    method: 'POST',
+    path: '/fleet/analyse',
+    summary:
+      'Features on the server, a stratified sample trains Isolation Forest here, every row scored on the server; the top rows come back',
+    input: FleetAnalyseInputSchema,
+    output: FleetAnalyseResultSchema,
   }),
 } satisfies Record<OperationName, OperationSpec>;
 

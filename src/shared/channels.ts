@@ -35,6 +35,10 @@ export const OPERATION_NAMES = [
   'removeSuppression',
   'getToken',
   'regenerateToken',
+  'fleetConnection',
+  'fleetConnect',
+  'fleetSaveConnection',
+  'fleetAnalyse',
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 

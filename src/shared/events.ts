@@ -32,6 +32,11 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
     rows: z.array(AnomalyRowSchema),
   }),
   z.object({
+    type: z.literal('fleet-progress'),
+    stage: z.string(),
+    fraction: z.number().min(0).max(1),
+  }),
+  z.object({
     type: z.literal('model-swapped'),
     version: z.number().int(),
   }),

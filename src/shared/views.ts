@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The app's views in sidebar order: the renderer's sidebar and Alt+N keys and the desktop View menu both read this. */
-export const VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings'] as const;
+export const VIEWS = ['incidents', 'overview', 'anomalies', 'sources', 'models', 'settings', 'fleet'] as const;
 export type View = (typeof VIEWS)[number];
 export const ViewSchema = z.enum(VIEWS);
 
@@ -10,6 +10,7 @@ export const VIEW_LABELS: Record<View, string> = {
   overview: 'Overview',
   anomalies: 'Anomalies',
   sources: 'Sources',
+  fleet: 'Fleet',
   models: 'Models',
   settings: 'Settings',
 };

@@ -1,6 +1,6 @@
 import { request as httpRequest, type Agent } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { Engine } from '../../src/main/engine';
+import { Engine, type EngineOptions } from '../../src/main/engine';
 import { createHttpServer, listen } from '../../src/main/http/server';
 import { tempDir } from './tmp';
 
@@ -50,10 +50,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { dataDir?: string; engine?: Omit<EngineOptions, 'dataDir'> } = {},
+): Promise<TestServer> {
   const tmp = opts.dataDir ? null : tempDir();
   const dataDir = opts.dataDir ?? tmp!.dir;
-  const engine = await Engine.start({ dataDir });
+  const engine = await Engine.start({ ...opts.engine, dataDir });
   const app = await createHttpServer(engine);
   const port = await listen(app, 0);
   engine.httpListening(port);

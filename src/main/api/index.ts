@@ -2,6 +2,7 @@ import type { ApiHandlers } from '../../shared/api';
 import { configHandlers, type ConfigChanges } from './config';
 import { detectHandlers } from './detect';
 import { featureHandlers } from './features';
+import { fleetHandlers } from './fleet';
 import { feedbackHandlers } from './feedback';
 import { findingHandlers } from './findings';
 import { modelHandlers } from './models';
@@ -26,5 +27,6 @@ export function apiHandlers(s: Services, changes: ConfigChanges, hooks: SystemHo
     ...detectHandlers(s),
     ...findingHandlers(s),
     ...feedbackHandlers(s),
+    ...fleetHandlers(s),
   };
 }

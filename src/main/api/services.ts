@@ -2,6 +2,7 @@ import type { FeaturePipeline } from '../features/featurePipeline';
 import type { DetectService } from '../models/detectService';
 import type { EventBus } from '../events';
 import type { FeedbackStore } from '../feedback/feedbackStore';
+import type { FleetService } from '../fleet/fleetService';
 import type { IncidentStore } from '../incidents/incidentStore';
 import type { IngestService } from '../ingest/ingestService';
 import type { Logger } from '../logger';
@@ -30,4 +31,5 @@ export interface Services {
   readonly scheduler: Scheduler;
   readonly incidents: IncidentStore;
   readonly feedback: FeedbackStore;
+  readonly fleet: FleetService;
 }

@@ -3,6 +3,8 @@ import { assertStatusType, ipKindOf, timestampKindOf } from './columnKinds';
 import {
   dialectFor,
   featureSql,
+  ipTextExpr,
+  keyExpr,
   quoteIdent,
   quoteString,
   type Dialect,
@@ -10,6 +12,7 @@ import {
   type FleetTable,
 } from './clickhouseSql';
 import { scoreSql, type CompiledForest } from './iforestSql';
+import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
 
 /**
  * A ClickHouse table of access logs as a feature source: detects the server's dialect, reads
@@ -43,6 +46,40 @@ export interface FleetFeatureOptions {
   /** Defaults to the one `SELECT version()` implies. */
   dialect?: Dialect;
   signal?: AbortSignal;
+  /** Counts the bytes of query text sent and of result rows received (JSONEachRow lines). */
+  meter?: WireMeter;
+}
+
+/** Bytes over the wire: query text up, result body down (uncompressed JSONEachRow). */
+export interface WireMeter {
+  sent: number;
+  received: number;
+}
+
+/** Columns shown with an entry beside its features (optional; status is always mapped). */
+export interface EntryColumns {
+  method?: string;
+  path?: string;
+  bytes?: string;
+  userAgent?: string;
+}
+
+/** An entry's own fields, read back for the few rows that are shown. */
+export interface EntryDetail {
+  ip: string;
+  tsMs: number;
+  arrival: string;
+  status: number;
+  method: string | null;
+  path: string | null;
+  bytes: number | null;
+  userAgent: string | null;
+}
+
+/** Rows scored on one server: how many, and how many flagged. */
+export interface ScoreCounts {
+  scored: number;
+  flagged: number;
 }
 
 /** A feature row with the Isolation Forest's verdict, as computed on the server. */
@@ -113,6 +150,16 @@ export function decodeScoredRow(r: WireScoredRow): FleetScoredRow {
   };
 }
 
+interface WireSampledRow extends WireRow {
+  od_stratum: unknown;
+  od_rank: unknown;
+}
+
+export function decodeSampledRow(r: WireSampledRow): SampledRow {
+  if (typeof r.od_rank !== 'string' || !/^\d+$/.test(r.od_rank)) throw new Error('server sent a malformed sample rank');
+  return { ...decodeRow(r), stratum: int(r.od_stratum, 'od_stratum'), rank: BigInt(r.od_rank) };
+}
+
 export class ClickHouseSource {
   private version: string | undefined;
 
@@ -139,6 +186,14 @@ export class ClickHouseSource {
       this.version = rows[0].v;
     }
     return this.version;
+  }
+
+  /** Every column of a table as DESCRIBE states it. */
+  async describeColumns(database: string, table: string): Promise<Array<{ name: string; type: string }>> {
+    const rows = await this.rows<{ name: unknown; type: unknown }>(
+      `DESCRIBE TABLE ${quoteIdent(database)}.${quoteIdent(table)}`,
+    );
+    return rows.map((c) => ({ name: String(c.name), type: String(c.type) }));
   }
 
   async dialect(): Promise<Dialect> {
@@ -184,6 +239,90 @@ export class ClickHouseSource {
   ): AsyncGenerator<FleetScoredRow[], void, void> {
     const query = scoreSql(await this.featureQuery(table, opts), forest);
     yield* this.stream(query, decodeScoredRow, opts.signal, forest.settings);
+  }
+
+  /** The stratified sample of the feature rows (sampler.ts): only the chosen rows travel. */
+  async *sampledFeatures(
+    table: FleetTable,
+    plan: SamplePlan,
+    opts: FleetFeatureOptions,
+  ): AsyncGenerator<SampledRow[], void, void> {
+    const query = sampleSql(await this.featureQuery(table, opts), plan);
+    yield* this.stream(query, decodeSampledRow, opts.signal, undefined, opts.meter);
+  }
+
+  /** The `limit` rows with the lowest path total (the most anomalous), scored on the server. */
+  async topScored(
+    table: FleetTable,
+    forest: CompiledForest,
+    limit: number,
+    opts: FleetFeatureOptions,
+  ): Promise<FleetScoredRow[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
+    const query = `SELECT * FROM (
+  ${scoreSql(await this.featureQuery(table, opts), forest)}
+) ORDER BY od_path, ts_ms, ip, arrival LIMIT ${limit}`;
+    const out: FleetScoredRow[] = [];
+    for await (const b of this.stream(query, decodeScoredRow, opts.signal, forest.settings, opts.meter)) out.push(...b);
+    return out;
+  }
+
+  /** How many rows the forest scores on this server, and how many it flags. */
+  async scoreCounts(table: FleetTable, forest: CompiledForest, opts: FleetFeatureOptions): Promise<ScoreCounts> {
+    const query = `SELECT count() AS scored, sum(iforest_flag) AS flagged FROM (
+  ${scoreSql(await this.featureQuery(table, opts), forest)}
+)`;
+    const out: ScoreCounts[] = [];
+    const decode = (r: { scored: unknown; flagged: unknown }): ScoreCounts => ({
+      scored: int(r.scored, 'scored'),
+      flagged: int(r.flagged, 'flagged'),
+    });
+    for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) out.push(...b);
+    if (out.length !== 1) throw new Error('the count query gave no row');
+    return out[0];
+  }
+
+  /**
+   * The entries' own fields (status, method, path, bytes, user agent) for the given (ip, ts)
+   * keys, read from the table; the caller matches them to its rows by ip, ts and arrival.
+   */
+  async entryDetails(
+    table: FleetTable,
+    extra: EntryColumns,
+    keys: ReadonlyArray<{ ip: string; tsMs: number }>,
+    opts: { signal?: AbortSignal; meter?: WireMeter } = {},
+  ): Promise<EntryDetail[]> {
+    if (keys.length === 0) return [];
+    const c = table.columns;
+    const key = keyExpr(quoteIdent(c.timestamp), table.timestampKind);
+    const ip = ipTextExpr(quoteIdent(c.ip), table.ipKind);
+    const text = (col: string | undefined): string => (col === undefined ? 'NULL' : `toString(${quoteIdent(col)})`);
+    for (const k of keys) if (!Number.isSafeInteger(k.tsMs)) throw new Error(`not a ms time: ${k.tsMs}`);
+    const times = [...new Set(keys.map((k) => k.tsMs))].join(', ');
+    const ips = [...new Set(keys.map((k) => k.ip))].map(quoteString).join(', ');
+    const query = `SELECT ${ip} AS od_ip, ${key} AS od_ts,
+    ${c.arrival === undefined ? "''" : `toString(${quoteIdent(c.arrival)})`} AS od_arrival,
+    toInt64(${quoteIdent(c.status)}) AS od_status, ${text(extra.method)} AS od_method, ${text(extra.path)} AS od_path,
+    ${text(extra.bytes)} AS od_bytes, ${text(extra.userAgent)} AS od_ua
+  FROM ${quoteIdent(table.database)}.${quoteIdent(table.table)}
+  WHERE ${key} IN (${times}) AND ${ip} IN (${ips})`;
+    const decode = (r: Record<string, unknown>): EntryDetail => {
+      const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      const bytes = str(r.od_bytes);
+      return {
+        ip: String(r.od_ip),
+        tsMs: int(r.od_ts, 'od_ts'),
+        arrival: String(r.od_arrival),
+        status: int(r.od_status, 'od_status'),
+        method: str(r.od_method),
+        path: str(r.od_path),
+        bytes: bytes !== null && /^\d+$/.test(bytes) ? Number(bytes) : null,
+        userAgent: str(r.od_ua),
+      };
+    };
+    const out: EntryDetail[] = [];
+    for await (const b of this.stream(query, decode, opts.signal, undefined, opts.meter)) out.push(...b);
+    return out;
   }
 
   /** The engine of a table as system.tables states it in full, e.g. `Distributed(c, db, t, cityHash64(ip))`. */
@@ -233,7 +372,9 @@ export class ClickHouseSource {
     decode: (w: W) => R,
     signal: AbortSignal | undefined,
     settings?: ClickHouseSettings,
+    meter?: WireMeter,
   ): AsyncGenerator<R[], void, void> {
+    if (meter) meter.sent += Buffer.byteLength(query);
     // Settings only when asked for: a readonly = 1 user may send none.
     const rs = await this.client.query({
       query,
@@ -242,6 +383,7 @@ export class ClickHouseSource {
       clickhouse_settings: settings,
     });
     for await (const rows of rs.stream<W>()) {
+      if (meter) for (const row of rows) meter.received += Buffer.byteLength(row.text) + 1;
       yield rows.map((row) => decode(row.json()));
     }
   }

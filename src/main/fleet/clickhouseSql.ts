@@ -127,7 +127,8 @@ const RESERVED = new Set<string>([
   'od_ss',
 ]);
 
-function keyExpr(col: string, kind: TimestampKind): string {
+/** The Int64 ms key of a quoted timestamp column. */
+export function keyExpr(col: string, kind: TimestampKind): string {
   if (kind === 'datetime64') return `toUnixTimestamp64Milli(${col})`;
   if (kind === 'datetime') return `toInt64(${col}) * 1000`;
   return `toInt64(${col})`;
@@ -163,6 +164,11 @@ function validateTable(t: FleetTable): void {
   if (!['text', 'ipv4num'].includes(t.ipKind)) throw new Error('unknown ip kind');
 }
 
+/** The client IP of a quoted column as the text every result carries. */
+export function ipTextExpr(col: string, kind: IpKind): string {
+  return kind === 'ipv4num' ? `IPv4NumToString(toUInt32(${col}))` : `toString(${col})`;
+}
+
 /** The mapped rows with the ms key, status classes and tie order; context included. */
 function innerSql(q: FeatureQuery): string {
   const t = q.table;
@@ -181,7 +187,7 @@ function innerSql(q: FeatureQuery): string {
     ...(lo === undefined ? [] : [`${key} > ${lo}`]),
     ...(hi === undefined ? [] : [`${key} < ${hi}`]),
   ];
-  const ipExpr = t.ipKind === 'ipv4num' ? `IPv4NumToString(toUInt32(${ip}))` : `toString(${ip})`;
+  const ipExpr = ipTextExpr(ip, t.ipKind);
   return `SELECT
       ${ipExpr} AS ${A.ip},
       ${key} AS ${A.ts},

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { localZone } from './components/format';
 import { AnomaliesView } from './views/AnomaliesView';
+import { FleetView } from './views/FleetView';
 import { IncidentsView } from './views/IncidentsView';
 import { ModelsView } from './views/ModelsView';
 import { OverviewView } from './views/OverviewView';
@@ -18,6 +19,7 @@ const PAGES: Record<View, () => React.JSX.Element> = {
   overview: OverviewView,
   anomalies: AnomaliesView,
   sources: SourcesView,
+  fleet: FleetView,
   models: ModelsView,
   settings: SettingsView,
 };
@@ -98,7 +100,7 @@ export function App() {
     });
   }, [transport]);
 
-  // Alt+1..6 switch views from anywhere.
+  // Alt+1..7 switch views from anywhere.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const n = Number(e.key);

@@ -8,8 +8,9 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 /**
  * A real ClickHouse cluster for the tests: N `clickhouse-server` processes (Debian's package,
  * 18.16) on free loopback ports, each with its own config and data folder under the temp dir,
- * one `remote_servers` cluster of N single-replica shards, and two users: `default` (loopback,
- * for setting up and loading) and `reader` (readonly = 1, what fleet mode is given). `.ci/run`
+ * one `remote_servers` cluster of N single-replica shards, and three users: `default` (loopback,
+ * for setting up and loading), `reader` (readonly = 1, what fleet mode is given) and `analyst`
+ * (readonly = 1 with a password, ANALYST_PASSWORD). `.ci/run`
  * installs the package; without it the tests that need a cluster are skipped with the reason.
  */
 
@@ -87,6 +88,9 @@ function configXml(node: ClusterNode, all: readonly ClusterNode[]): string {
 `;
 }
 
+/** The password of `analyst`, a readonly = 1 user with a password (fleet mode's secret store). */
+export const ANALYST_PASSWORD = 'od-analyst-Pw-6d1f9';
+
 const USERS_XML = `<?xml version="1.0"?>
 <yandex>
   <profiles>
@@ -96,6 +100,7 @@ const USERS_XML = `<?xml version="1.0"?>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
     <reader><password></password><networks><ip>127.0.0.1</ip></networks><profile>reader</profile><quota>default</quota></reader>
+    <analyst><password>${ANALYST_PASSWORD}</password><networks><ip>127.0.0.1</ip></networks><profile>reader</profile><quota>default</quota></analyst>
   </users>
   <quotas><default></default></quotas>
 </yandex>

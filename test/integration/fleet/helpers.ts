@@ -6,6 +6,8 @@ import { Ensemble } from '../../../src/main/detectors/ensemble';
 import { IsolationForest } from '../../../src/main/detectors/iforest';
 import { recomputeAllFeatures } from '../../../src/main/features/batch';
 import type { FleetFeatureRow, FleetScoredRow } from '../../../src/main/fleet/clickhouseSource';
+import { forestTrees, pathTotal } from '../../../src/main/fleet/iforestSql';
+import type { FleetTopRow } from '../../../src/shared/schemas/fleet';
 import { createCombinedParser } from '../../../src/main/ingest/parse';
 import type { Counts, OracleRow } from '../../unit/features/oracle';
 import { addSource, insertLogs, readGzCsv, storedFeatures, tempDb } from '../features/helpers';
@@ -135,4 +137,105 @@ export function compareScores(
   }
   if (seen.size !== desktop.flags.length) bad.push(`${desktop.flags.length - seen.size} rows missing`);
   return { bad, maxScoreDiff };
+}
+
+/** A top row without the entry's own fields (those are read back from the table, not computed). */
+export type RankedRow = Omit<FleetTopRow, 'status' | 'method' | 'path' | 'bytes' | 'userAgent'>;
+
+/** What the desktop ranks first for [from, to) with a forest trained on `sample`, as fleet analyse answers it. */
+export interface DesktopRanking {
+  top: RankedRow[];
+  flagged: number;
+  scored: number;
+  threshold: number;
+}
+
+/**
+ * The desktop's side of a fleet analysis: the sample's features checked against the desktop's
+ * (row for row, joined on arrival), the ML worker's `original` Isolation Forest trained on them
+ * (an Ensemble of the one model, untransformed counts, the given seed), every desktop row of the
+ * range scored, ranked by path total (then time, IP, arrival) and cut at `limit`.
+ */
+export function desktopRanking(opts: {
+  sample: readonly FleetFeatureRow[];
+  rows: readonly OracleRow[];
+  features: readonly Counts[];
+  firstSeq: number;
+  from: number;
+  to: number;
+  seed: number;
+  limit: number;
+  contamination?: number;
+}): DesktopRanking {
+  const { rows, features, firstSeq } = opts;
+  for (const s of opts.sample) {
+    const k = Number(s.arrival) - firstSeq;
+    expect([s.ip, s.tsMs, s.request, s.client, s.server]).toEqual([rows[k].ip, rows[k].tsMs, ...features[k]]);
+  }
+  const X = {
+    rows: opts.sample.length,
+    cols: 3,
+    data: Float64Array.from(opts.sample.flatMap((s) => [s.request, s.client, s.server])),
+  };
+  const ensemble = new Ensemble({
+    models: ['iforest'],
+    contamination: opts.contamination ?? 0.05,
+    seed: opts.seed,
+  }).fit(X);
+  const model = ensemble.detector('iforest') as IsolationForest;
+  const trees = forestTrees(model);
+  const inRange = rows.map((_, k) => k).filter((k) => rows[k].tsMs >= opts.from && rows[k].tsMs < opts.to);
+  const scores = model.score({
+    rows: inRange.length,
+    cols: 3,
+    data: Float64Array.from(inRange.flatMap((k) => features[k])),
+  });
+  const ranked: RankedRow[] = inRange.map((k, i) => ({
+    ip: rows[k].ip,
+    tsMs: rows[k].tsMs,
+    arrival: String(k + firstSeq),
+    requestCount: features[k][0],
+    clientErrorCount: features[k][1],
+    serverErrorCount: features[k][2],
+    pathTotal: pathTotal(trees, features[k]),
+    score: scores[i],
+    flagged: scores[i] > model.threshold,
+  }));
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  ranked.sort((a, b) => a.pathTotal - b.pathTotal || a.tsMs - b.tsMs || cmp(a.ip, b.ip) || cmp(a.arrival, b.arrival));
+  return {
+    top: ranked.slice(0, opts.limit),
+    flagged: ranked.filter((x) => x.flagged).length,
+    scored: inRange.length,
+    threshold: model.threshold,
+  };
+}
+
+/** Fleet top rows against the desktop's: equal but for the score, which may differ by 1e-12 (pow in libm vs V8). */
+export function expectSameTop(
+  got: readonly FleetTopRow[],
+  want: readonly RankedRow[],
+  rows: readonly OracleRow[],
+  firstSeq: number,
+): void {
+  expect(got).toHaveLength(want.length);
+  let maxScoreDiff = 0;
+  got.forEach((full, i) => {
+    const { status, method, path, bytes, userAgent, ...g } = full;
+    // The entry's own fields are read back from its row of the table.
+    const k = Number(g.arrival) - firstSeq;
+    expect({ i, status, method: typeof method, path: typeof path }).toEqual({
+      i,
+      status: rows[k].status,
+      method: 'string',
+      path: 'string',
+    });
+    expect(bytes === null || Number.isInteger(bytes)).toBe(true);
+    expect(userAgent === null || typeof userAgent === 'string').toBe(true);
+    const { score: gs, ...gRest } = g;
+    const { score: ws, ...wRest } = want[i];
+    expect({ i, ...gRest }).toEqual({ i, ...wRest });
+    maxScoreDiff = Math.max(maxScoreDiff, Math.abs(gs - ws));
+  });
+  expect(maxScoreDiff).toBeLessThanOrEqual(1e-12);
 }

@@ -42,6 +42,10 @@ const WRONG_WAY: Array<[file: string, from: string]> = [
   ['src/main/desktop/x.ts', '../engine'],
   ['src/main/desktop/x.ts', 'electron'],
   ['src/main/events.ts', './store/db'],
+  ['src/main/fleet/x.ts', '../api'],
+  ['src/main/fleet/x.ts', '../events'],
+  ['src/main/fleet/x.ts', 'electron'],
+  ['src/main/store/x.ts', '../fleet/fleetService'],
 ];
 
 const RIGHT_WAY: Array<[file: string, from: string]> = [
@@ -53,6 +57,10 @@ const RIGHT_WAY: Array<[file: string, from: string]> = [
   ['src/main/http/x.ts', '../api/dispatch'],
   ['src/main/ipc/x.ts', 'electron'],
   ['src/main/index.ts', './desktop/menu'],
+  ['src/main/api/x.ts', '../fleet/fleetService'],
+  ['src/main/engine.ts', './fleet/fleetService'],
+  ['src/main/fleet/x.ts', '../store/secretStore'],
+  ['src/main/fleet/x.ts', '../detectors/iforest'],
 ];
 
 describe('main-process layers', () => {

@@ -56,7 +56,7 @@ describe('application menu', () => {
     expect(build('darwin')[2].submenu!.map((i) => i.role)).toContain('pasteAndMatchStyle');
   });
 
-  it('View: the six views on CmdOrCtrl+1..6, then reload, devtools, zoom and full screen', () => {
+  it('View: the seven views on CmdOrCtrl+1..7, then reload, devtools, zoom and full screen', () => {
     const a = actions();
     const view = build('linux', a)[2].submenu!;
     const views = view.filter((i) => i.id?.startsWith('view-'));
@@ -67,6 +67,7 @@ describe('application menu', () => {
       ['Sources', 'CmdOrCtrl+4'],
       ['Models', 'CmdOrCtrl+5'],
       ['Settings', 'CmdOrCtrl+6'],
+      ['Fleet', 'CmdOrCtrl+7'],
     ]);
     views.forEach((i) => i.click!());
     expect(a.showView.mock.calls.map((c) => c[0])).toEqual([...VIEWS]);

@@ -116,6 +116,8 @@ const fake = vi.hoisted(() => {
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() } } },
     shell: { openExternal: vi.fn(async () => undefined), openPath: vi.fn(async () => '') },
+    // No keychain here: the secret store falls back to its 0600 file.
+    safeStorage: { isEncryptionAvailable: () => false },
   };
   return { electron, state, markReady, handlers };
 });

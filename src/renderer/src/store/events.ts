@@ -1,5 +1,6 @@
 import type { EngineEvent } from '../../../shared/events';
 import { useAnomalies } from './anomaliesStore';
+import { useFleet } from './fleetStore';
 import { useApp } from './appStore';
 import { useJobs } from './jobsStore';
 import { useModels } from './modelsStore';
@@ -36,6 +37,9 @@ export function routeEvent(e: EngineEvent): void {
       void useModels.getState().refresh();
       useAnomalies.getState().markStale();
       useOverview.getState().touch();
+      break;
+    case 'fleet-progress':
+      useFleet.getState().progress(e.stage, e.fraction);
       break;
     case 'navigate':
       useApp.getState().go(e.view);
