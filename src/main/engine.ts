@@ -14,7 +14,7 @@ import { IncidentStore } from './incidents/incidentStore';
 import { snapshotVersion } from './incidents/modelDiff';
 import { IngestService } from './ingest/ingestService';
 import { createLogger, type Logger } from './logger';
-import { ModelService } from './models/modelService';
+import { ModelService, type BackgroundRescore } from './models/modelService';
 import { anomalyRowsByIds } from './queries/anomalies';
 import { Scheduler } from './models/scheduler';
 import { SearchIndexer } from './search/searchIndexer';
@@ -35,6 +35,8 @@ export interface EngineOptions {
   workerFile?: string;
   /** Run the retraining schedule (off in tests that drive training themselves). */
   schedule?: boolean;
+  /** When a training rescores the entries outside its span in the background (tests lower it). */
+  backgroundRescore?: BackgroundRescore;
   /** Where secrets (the ClickHouse password) are kept; default a 0600 file in the data folder. */
   secrets?: SecretStore;
   /** How fleet mode reaches ClickHouse; default over HTTP (tests hand in an in-process server). */
@@ -105,6 +107,7 @@ export class Engine implements Services {
     if (!existsSync(workerFile)) throw new Error(`The ML worker ${workerFile} is missing: run \`npm run build\``);
     this.checkpointer = new Checkpointer(this.db, this.dbPath, join(dirname(workerFile), 'checkpointWorker.js'));
     this.models = new ModelService({
+      backgroundRescore: opts.backgroundRescore,
       db: this.db,
       dbPath: this.dbPath,
       gate: this.gate,

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { CatalogueWindow, RAW_COLUMNS, type CatalogueEntry } from './catalogueWindow';
+import { CatalogueWindow, RAW_COLUMNS, catalogueLookbackMs, type CatalogueEntry } from './catalogueWindow';
 
 /** Entries with their catalogue features, in (timestamp, arrival) order. */
 export interface CatalogueRows {
@@ -128,6 +128,28 @@ export function replay(
 /** SQLite integers: ±Infinity become the widest 64-bit bounds. */
 function clampTs(t: number): number {
   return t === Infinity ? Number.MAX_SAFE_INTEGER : t === -Infinity ? Number.MIN_SAFE_INTEGER : t;
+}
+
+/**
+ * Features of the entries with timestamp in [fromTs, toTs) and id ≤ maxId, exactly as the batch
+ * pass gives them: the replay starts a lookback before `fromTs` (context only, not returned).
+ */
+export function catalogueOfRange(
+  db: Database,
+  windowMs: number,
+  fromTs: number,
+  toTs: number,
+  maxId: number,
+): CatalogueRows {
+  const b = new RowsBuilder();
+  const lastTs = toTs === Infinity ? Infinity : toTs - 1;
+  const context = Math.max(Number.MIN_SAFE_INTEGER, fromTs - catalogueLookbackMs(windowMs));
+  replay(db, windowMs, { fromTs: context, toTs: lastTs, maxId }, (id, e, f) => {
+    if (e.tsMs < fromTs) return;
+    const { data, at } = b.add(id, e);
+    data.set(f, at);
+  });
+  return b.build();
 }
 
 /** The batch pass: features of every entry with id ≤ maxId. */

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { featureSet, transformRow } from '../features/catalogue';
-import { catalogueOfAll } from '../features/catalogueReplay';
+import { catalogueOfAll, catalogueOfRange } from '../features/catalogueReplay';
 import { CatalogueStream } from '../features/catalogueStream';
 import { ENTITY_COLUMNS, RAW_COLUMNS } from '../features/catalogueWindow';
 import { entityRows } from '../features/entities';
@@ -73,6 +73,8 @@ export interface EntityTraining {
   rows: number;
   entities: number;
   maxId: number;
+  /** Only the span was read and scored; the other entries up to maxId are rescored afterwards. */
+  rescoreLater: boolean;
   featuresMs: number;
   fitMs: number;
 }
@@ -86,13 +88,20 @@ export function trainEntity(
   span: { startMs: number; endMs: number },
   options: TrainOptions,
   progress: (fraction: number, stage: string) => void,
+  rescoreLaterAbove?: number,
 ): EntityTraining {
   let t = performance.now();
   progress(0, 'reading entries and computing the feature catalogue');
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
-  const [all, known] = db.transaction(
-    () => [catalogueOfAll(db, options.windowMs, maxId), knownNormal(db, maxId)] as const,
-  )();
+  const [all, known, rescoreLater] = db.transaction(() => {
+    // Many entries outside the span: read only the span now (its lookback as context); the rest
+    // are rescored after the swap, chunk by chunk (EntityModel.scoreTimeChunk).
+    const later = rescoreLaterAbove !== undefined && outsideMoreThan(db, span, maxId, rescoreLaterAbove);
+    const rows = later
+      ? catalogueOfRange(db, options.windowMs, span.startMs, span.endMs + 1, maxId)
+      : catalogueOfAll(db, options.windowMs, maxId);
+    return [rows, knownNormal(db, maxId), later] as const;
+  })();
   const featuresMs = performance.now() - t;
   const X = transformed(all.data, all.rows, options.windowMs);
   const inSpan: number[] = [];
@@ -133,9 +142,23 @@ export function trainEntity(
     rows: inSpan.length,
     entities: entities.rows,
     maxId,
+    rescoreLater,
     featuresMs,
     fitMs,
   };
+}
+
+/** More than `limit` entries with id ≤ maxId lie outside the span (counting stops there). */
+function outsideMoreThan(
+  db: Database,
+  span: { startMs: number; endMs: number },
+  maxId: number,
+  limit: number,
+): boolean {
+  const count = db.prepare(
+    `SELECT count(*) FROM (SELECT 1 FROM logs WHERE (ts_ms < ? OR ts_ms > ?) AND id <= ? LIMIT ?)`,
+  );
+  return (count.pluck().get(span.startMs, span.endMs, maxId, limit + 1) as number) > limit;
 }
 
 /** A loaded `entity` model: scores stored entries by id range, or raw feature rows (detections). */
@@ -156,6 +179,32 @@ export class EntityModel {
 
   get models(): ScoreArrays['models'] {
     return this.ensemble.models.slice();
+  }
+
+  /**
+   * A chunk of a rescoring after a training that scored only its span: the entries with ts in
+   * [fromTs, next) and id ≤ maxId, skipping the span, with the batch pass's exact features (a
+   * replay from a lookback earlier). `next` bounds about `rows` entries (whole timestamps: ties
+   * stay together); null when none is left.
+   */
+  scoreTimeChunk(
+    db: Database,
+    fromTs: number,
+    maxId: number,
+    rows: number,
+    skip: { startMs: number; endMs: number },
+  ): { scored: ScoreArrays; nextFromTs: number | null } {
+    const from = fromTs >= skip.startMs && fromTs <= skip.endMs ? skip.endMs + 1 : fromTs;
+    const nth = db
+      .prepare('SELECT ts_ms FROM logs WHERE ts_ms >= ? AND id <= ? ORDER BY ts_ms LIMIT 1 OFFSET ?')
+      .pluck()
+      .get(from, maxId, rows) as number | undefined;
+    let to = nth === undefined ? Infinity : Math.max(nth, from + 1);
+    if (from < skip.startMs) to = Math.min(to, skip.startMs);
+    const chunk = catalogueOfRange(db, this.windowMs, from, to, maxId);
+    const left =
+      to !== Infinity && db.prepare('SELECT 1 FROM logs WHERE ts_ms >= ? AND id <= ? LIMIT 1').get(to, maxId);
+    return { scored: this.scoreRaw(chunk.ids, chunk.data, chunk.rows), nextFromTs: left ? to : null };
   }
 
   scoreRange(db: Database, firstId: number, lastId: number): ScoreArrays {

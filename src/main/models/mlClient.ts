@@ -83,7 +83,13 @@ export class MlClient {
   }
 
   async train(
-    args: { dbPath: string; spanStartMs: number; spanEndMs: number; options: TrainOptions },
+    args: {
+      dbPath: string;
+      spanStartMs: number;
+      spanEndMs: number;
+      options: TrainOptions;
+      rescoreLaterAbove?: number;
+    },
     onProgress?: Pending['onProgress'],
   ): Promise<Reply<'trained'>> {
     return (await this.call({ op: 'train', ...args }, [], onProgress)) as Reply<'trained'>;
@@ -109,6 +115,16 @@ export class MlClient {
   ): Promise<{ version: number; scored: ScoreArrays; ms: number }> {
     const r = (await this.call({ op: 'scoreRange', dbPath, firstId, lastId })) as Reply<'scores'>;
     return { version: r.version, scored: r.scored, ms: r.ms };
+  }
+
+  /** One chunk of a rescoring after a span-only training (see WorkerRequest 'rescoreChunk'). */
+  async rescoreChunk(
+    args: Omit<Extract<WorkerRequest, { op: 'rescoreChunk' }>, 'op' | 'id'>,
+  ): Promise<{ scored: ScoreArrays; nextFromTs: number | null }> {
+    const transfer = args.params ? [args.params.slice().buffer as ArrayBuffer] : [];
+    const params = args.params && transfer.length ? new Uint8Array(transfer[0]) : undefined;
+    const r = (await this.call({ op: 'rescoreChunk', ...args, params }, transfer)) as Reply<'rescored'>;
+    return { scored: r.scored, nextFromTs: r.nextFromTs };
   }
 
   async explain(row: number[]): Promise<{ version: number; result: ExplainResult }> {

@@ -34,6 +34,8 @@ if (!port) throw new Error('mlWorker must run as a worker thread');
 type Live =
   { version: number; kind: 'original'; model: Ensemble } | { version: number; kind: 'entity'; model: EntityModel };
 let live: Live | null = null;
+/** The trainer's model of a rescoring in progress (rescoreChunk), apart from the live model. */
+let rescoring: { version: number; model: EntityModel } | null = null;
 const connections = new Map<string, Database.Database>();
 
 function connection(path: string): Database.Database {
@@ -129,8 +131,12 @@ function trainEntityModel(
 ): void {
   const t0 = performance.now();
   const db = connection(msg.dbPath);
-  const t = trainEntity(db, { startMs: msg.spanStartMs, endMs: msg.spanEndMs }, msg.options, (fraction, stage) =>
-    reply({ op: 'progress', id: msg.id, fraction: 0.85 * fraction, stage }),
+  const t = trainEntity(
+    db,
+    { startMs: msg.spanStartMs, endMs: msg.spanEndMs },
+    msg.options,
+    (fraction, stage) => reply({ op: 'progress', id: msg.id, fraction: 0.85 * fraction, stage }),
+    msg.rescoreLaterAbove,
   );
   reply({ op: 'progress', id: msg.id, fraction: 0.9, stage: 'saving the model' });
   const ts = performance.now();
@@ -147,6 +153,7 @@ function trainEntityModel(
       spanEndMs: msg.spanEndMs,
       scored: t.scored,
       maxId: t.maxId,
+      rescoreLater: t.rescoreLater,
       timings: { readMs: t.featuresMs, fitMs: {}, scoreMs: t.fitMs, scoredRows: t.scored.ids.length, serializeMs },
     },
     [params.buffer as ArrayBuffer, ...transferables(t.scored)],
@@ -215,6 +222,7 @@ function handle(msg: WorkerRequest): void {
           spanEndMs: msg.spanEndMs,
           scored,
           maxId: Math.max(lastId(train), lastId(outside)),
+          rescoreLater: false,
           timings: { readMs, fitMs, scoreMs, scoredRows: train.rows + outside.rows, serializeMs },
         },
         [params.buffer as ArrayBuffer, ...transferables(scored)],
@@ -261,6 +269,22 @@ function handle(msg: WorkerRequest): void {
           : scoreAll(l.model, readIds(db, msg.firstId, msg.lastId));
       const version = l.version;
       reply({ op: 'scores', id: msg.id, version, scored, ms: performance.now() - t }, transferables(scored));
+      return;
+    }
+    case 'rescoreChunk': {
+      // The trainer keeps the model being rescored with (decoded from the first chunk's params).
+      if (msg.params) {
+        const json = decodeParams(msg.params);
+        if (!EntityModel.isEntityJSON(json)) throw new Error('rescoring: not an entity model');
+        rescoring = { version: msg.version, model: EntityModel.fromJSON(json) };
+      }
+      const r = rescoring;
+      if (!r || r.version !== msg.version) throw new Error(`rescoring: model ${msg.version} is not loaded`);
+      const db = connection(msg.dbPath);
+      const { scored, nextFromTs } = db.transaction(() =>
+        r.model.scoreTimeChunk(db, msg.fromTs, msg.maxId, msg.rows, msg.skip),
+      )();
+      reply({ op: 'rescored', id: msg.id, version: msg.version, scored, nextFromTs }, transferables(scored));
       return;
     }
     case 'forget': {

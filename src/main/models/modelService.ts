@@ -23,7 +23,24 @@ export interface ModelServiceDeps {
   featuresCurrent: () => Promise<void>;
   /** The list rows of flagged entries, for the `anomalies` event (the read side is not the scorer's). */
   anomalyRows: (ids: number[]) => AnomalyRow[];
+  /** When a training scores only its span and rescores the rest afterwards (BACKGROUND_RESCORE). */
+  backgroundRescore?: BackgroundRescore;
 }
+
+export interface BackgroundRescore {
+  /** More entries than this outside the training span: they are rescored after the swap. */
+  above: number;
+  /** Entries a chunk of that rescoring holds (about: whole timestamps stay together). */
+  chunkRows: number;
+}
+
+/**
+ * A 10M-line log spends minutes scoring every entry inside the training request and holds all
+ * their features and scores at once (gigabytes): above a million entries outside the span, the
+ * run reads and scores only the span, goes live, and the older entries get the new model's
+ * scores in the background, 100,000 at a time.
+ */
+const BACKGROUND_RESCORE: BackgroundRescore = { above: 1_000_000, chunkRows: 100_000 };
 
 /** Flagged rows announced per batch of new entries; the UI fetches the rest on demand. */
 const MAX_EVENT_ROWS = 200;
@@ -64,6 +81,7 @@ export class ModelService {
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
   private scoring: Promise<void> = Promise.resolve();
+  private rescoring: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly deps: ModelServiceDeps) {
@@ -113,6 +131,7 @@ export class ModelService {
     await this.running?.catch(() => undefined);
     await this.scoring;
     this.closed = true;
+    await this.rescoring; // stops after its current chunk
     await Promise.all([this.trainer.close(), ...this.scorers.map((s) => s.close())]);
   }
 
@@ -201,6 +220,7 @@ export class ModelService {
             featureSet: cfg.featureSet,
             windowMs: cfg.windowMs,
           },
+          rescoreLaterAbove: (this.deps.backgroundRescore ?? BACKGROUND_RESCORE).above,
         },
         (f, stage) => progress(0.05 + 0.65 * f, stage), // the worker's 0…1 → 0.05…0.7
       );
@@ -218,6 +238,10 @@ export class ModelService {
       // Entries that got features after the trainer read them were scored by the old model, or
       // not at all on a first training: score them with the new one before answering.
       await this.scoreNew(t.maxId + 1, Number.MAX_SAFE_INTEGER);
+      if (t.rescoreLater) {
+        const skip = { startMs: t.spanStartMs, endMs: t.spanEndMs };
+        this.rescoring = this.rescoring.then(() => this.rescoreOutsideSpan(version, t.params, t.maxId, skip));
+      }
       progress(1, 'done');
       logger.info(
         { version, rows: t.rows, ms: Math.round(t.trainMs), timings: t.timings, metrics, reason },
@@ -269,6 +293,50 @@ export class ModelService {
     this.scorers[index]
       .load(version, params)
       .catch((err: Error) => this.deps.logger.error({ err, version }, 'reloading after a restart failed'));
+  }
+
+  /** Resolves when the background rescoring after the last span-only training has ended. */
+  rescored(): Promise<void> {
+    return this.rescoring;
+  }
+
+  /**
+   * After a span-only training: the entries up to maxId outside the span get `version`'s scores,
+   * in time-ordered chunks scored by the trainer and written in short transactions. Stops when
+   * another version goes live (its own run covers them) or the service closes.
+   */
+  private async rescoreOutsideSpan(
+    version: number,
+    params: Uint8Array,
+    maxId: number,
+    skip: { startMs: number; endMs: number },
+  ): Promise<void> {
+    const { chunkRows } = this.deps.backgroundRescore ?? BACKGROUND_RESCORE;
+    const t0 = performance.now();
+    let rows = 0;
+    let fromTs: number | null = Number.MIN_SAFE_INTEGER;
+    let first = true;
+    try {
+      while (fromTs !== null && !this.closed && this.live === version) {
+        const chunk: { scored: ScoreArrays; nextFromTs: number | null } = await this.trainer.rescoreChunk({
+          dbPath: this.deps.dbPath,
+          version,
+          params: first ? params : undefined,
+          fromTs,
+          maxId,
+          rows: chunkRows,
+          skip,
+        });
+        first = false;
+        await this.writer.write(version, chunk.scored);
+        rows += chunk.scored.ids.length;
+        fromTs = chunk.nextFromTs;
+      }
+      const ms = Math.round(performance.now() - t0);
+      this.deps.logger.info({ version, rows, ms, complete: fromTs === null }, 'entries outside the span rescored');
+    } catch (err) {
+      if (!this.closed) this.deps.logger.warn({ err, version, rows }, 'rescoring the entries outside the span failed');
+    }
   }
 
   /** New entries that just got features are scored by the live model, in arrival order. */

@@ -55,10 +55,31 @@ export type WorkerRequest =
       spanStartMs: number;
       spanEndMs: number;
       options: TrainOptions;
+      /**
+       * `entity` set: with more entries than this outside the span, only the span is read and
+       * scored; the rest are rescored afterwards in chunks (`rescoreChunk`). Absent: never.
+       */
+      rescoreLaterAbove?: number;
     }
   | { op: 'load'; id: number; version: number; params: Uint8Array }
   | { op: 'scoreRows'; id: number; features: Float64Array; rows: number }
   | { op: 'scoreRange'; id: number; dbPath: string; firstId: number; lastId: number }
+  | {
+      /**
+       * The stored entries with ts in [fromTs, next) and id ≤ maxId, outside [skip.startMs,
+       * skip.endMs] (the training span, scored by the training), scored by `version` (its
+       * parameters sent with the first chunk); `next` bounds about `rows` entries.
+       */
+      op: 'rescoreChunk';
+      id: number;
+      dbPath: string;
+      version: number;
+      params?: Uint8Array;
+      fromTs: number;
+      maxId: number;
+      rows: number;
+      skip: { startMs: number; endMs: number };
+    }
   | { op: 'explain'; id: number; row: number[] }
   | { op: 'quality'; id: number; dbPath: string }
   | { op: 'unload'; id: number }
@@ -78,10 +99,14 @@ export type WorkerReply =
       scored: ScoreArrays;
       /** Highest log id the run read: newer entries still need the new model's scores. */
       maxId: number;
+      /** Only the span was scored: the other entries up to maxId are to be rescored (rescoreChunk). */
+      rescoreLater: boolean;
       timings: TrainTimings;
     }
   | { op: 'loaded'; id: number; version: number; ms: number; featureSet: FeatureSetChoice }
   | { op: 'scores'; id: number; version: number; scored: ScoreArrays; ms: number }
+  /** A chunk of `rescoreChunk`; `nextFromTs` null when no entry is left. */
+  | { op: 'rescored'; id: number; version: number; scored: ScoreArrays; nextFromTs: number | null }
   | { op: 'quality'; id: number; metrics: ModelVersion['metrics'] }
   | { op: 'unloaded'; id: number }
   | { op: 'forgotten'; id: number }
