@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { WINDOW_PRESETS } from '../../../shared/config';
 import { FLEET_LIMITS, FLEET_ROLES, type FleetRole, type FleetTopRow } from '../../../shared/schemas/fleet';
 import { fmtBytes, fmtInt, fmtScore, fmtTime, fromInputTime, toInputTime } from '../components/format';
@@ -41,26 +41,21 @@ function ConnectionForm() {
         the settings.
       </p>
       <div className="row">
-        <div className="field grow">
-          <label htmlFor="fleet-url">URL</label>
-          <input
-            id="fleet-url"
-            value={form.url}
-            onChange={(e) => edit({ url: e.target.value })}
-            placeholder="http://127.0.0.1:8123"
-            spellCheck={false}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="fleet-user">User</label>
-          <input
-            id="fleet-user"
-            value={form.username}
-            onChange={(e) => edit({ username: e.target.value })}
-            autoComplete="username"
-            spellCheck={false}
-          />
-        </div>
+        <TextField
+          id="fleet-url"
+          label="URL"
+          grow
+          value={form.url}
+          onChange={(url) => edit({ url })}
+          placeholder="http://127.0.0.1:8123"
+        />
+        <TextField
+          id="fleet-user"
+          label="User"
+          value={form.username}
+          onChange={(username) => edit({ username })}
+          autoComplete="username"
+        />
         <div className="field">
           <label htmlFor="fleet-password">Password</label>
           <input
@@ -78,44 +73,34 @@ function ConnectionForm() {
         </div>
       </div>
       <div className="row">
-        <div className="field">
-          <label htmlFor="fleet-db">Database</label>
-          <input
-            id="fleet-db"
-            value={form.database}
-            onChange={(e) => edit({ database: e.target.value })}
-            spellCheck={false}
-          />
-        </div>
-        <div className="field grow">
-          <label htmlFor="fleet-table">Table</label>
-          <input
-            id="fleet-table"
-            value={form.table}
-            onChange={(e) => edit({ table: e.target.value })}
-            placeholder="access_logs"
-            spellCheck={false}
-          />
-        </div>
+        <TextField id="fleet-db" label="Database" value={form.database} onChange={(database) => edit({ database })} />
+        <TextField
+          id="fleet-table"
+          label="Table"
+          grow
+          value={form.table}
+          onChange={(table) => edit({ table })}
+          placeholder="access_logs"
+        />
       </div>
       <fieldset className="fleet-mapping">
         <legend>Columns {tested ? <span className="muted">(detected from the table; change any)</span> : null}</legend>
         <div className="row">
           {FLEET_ROLES.map((role) => (
-            <div className="field" key={role}>
-              <label htmlFor={`fleet-col-${role}`}>
-                {ROLE_LABELS[role]}
-                {REQUIRED.has(role) ? '' : <span className="muted"> (optional)</span>}
-              </label>
-              <input
-                id={`fleet-col-${role}`}
-                list="fleet-column-names"
-                value={form.columns[role]}
-                onChange={(e) => editColumn(role, e.target.value)}
-                spellCheck={false}
-                style={{ width: 140 }}
-              />
-            </div>
+            <TextField
+              key={role}
+              id={`fleet-col-${role}`}
+              label={
+                <>
+                  {ROLE_LABELS[role]}
+                  {REQUIRED.has(role) ? '' : <span className="muted"> (optional)</span>}
+                </>
+              }
+              value={form.columns[role]}
+              onChange={(v) => editColumn(role, v)}
+              list="fleet-column-names"
+              width={140}
+            />
           ))}
         </div>
         <datalist id="fleet-column-names">
@@ -161,6 +146,35 @@ function ConnectionForm() {
         </div>
       ) : null}
     </form>
+  );
+}
+
+/** A labelled text input of the connection form (names, not prose: no spell check). */
+function TextField(props: {
+  id: string;
+  label: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  grow?: boolean;
+  placeholder?: string;
+  autoComplete?: string;
+  list?: string;
+  width?: number;
+}) {
+  return (
+    <div className={props.grow ? 'field grow' : 'field'}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        placeholder={props.placeholder}
+        autoComplete={props.autoComplete}
+        list={props.list}
+        spellCheck={false}
+        style={props.width ? { width: props.width } : undefined}
+      />
+    </div>
   );
 }
 
