@@ -22,7 +22,8 @@ export type Dialect = 'window' | 'array';
 /** How the mapped timestamp column holds time; the ms key is derived from it. */
 export type TimestampKind = 'datetime64' | 'datetime' | 'ms';
 /** A text column (String, LowCardinality(String), IPv4/IPv6 domains) or IPv4 as UInt32. */
-export type IpKind = 'text' | 'ipv4num';
+/** How the IP column reads as text: as it is, a UInt32 IPv4, or an IPv6 type (which shows IPv4 as ::ffff:a.b.c.d). */
+export type IpKind = 'text' | 'ipv4num' | 'ipv6';
 
 export interface FleetColumns {
   timestamp: string;
@@ -161,12 +162,17 @@ function validateTable(t: FleetTable): void {
     if (RESERVED.has(name.toLowerCase())) throw new Error(`column ${role} may not be named ${name} (reserved here)`);
   }
   if (!['datetime64', 'datetime', 'ms'].includes(t.timestampKind)) throw new Error('unknown timestamp kind');
-  if (!['text', 'ipv4num'].includes(t.ipKind)) throw new Error('unknown ip kind');
+  if (!['text', 'ipv4num', 'ipv6'].includes(t.ipKind)) throw new Error('unknown ip kind');
 }
 
 /** The client IP of a quoted column as the text every result carries. */
 export function ipTextExpr(col: string, kind: IpKind): string {
-  return kind === 'ipv4num' ? `IPv4NumToString(toUInt32(${col}))` : `toString(${col})`;
+  if (kind === 'ipv4num') return `IPv4NumToString(toUInt32(${col}))`;
+  // An IPv4 client stored in an IPv6 column reads back as ::ffff:a.b.c.d; the desktop has the
+  // address as the log wrote it.
+  if (kind === 'ipv6')
+    return `replaceRegexpOne(toString(${col}), '^::ffff:([0-9]+[.][0-9]+[.][0-9]+[.][0-9]+)$', '\\1')`;
+  return `toString(${col})`;
 }
 
 /** The mapped rows with the ms key, status classes and tie order; context included. */

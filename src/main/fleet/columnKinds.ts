@@ -24,7 +24,8 @@ export function timestampKindOf(type: string): TimestampKind {
 export function ipKindOf(type: string): IpKind {
   const t = bare(type);
   if (t === 'UInt32') return 'ipv4num';
-  if (t === 'String' || /^FixedString\(\d+\)$/.test(t) || t === 'IPv4' || t === 'IPv6') return 'text';
+  if (t === 'IPv6') return 'ipv6';
+  if (t === 'String' || /^FixedString\(\d+\)$/.test(t) || t === 'IPv4') return 'text';
   throw new Error(`client IP column has type ${type}: expected String, IPv4, IPv6 or UInt32`);
 }
 

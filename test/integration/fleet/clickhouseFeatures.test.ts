@@ -84,9 +84,11 @@ for (const target of TARGETS) {
       const dt64 = hasDateTime64
         ? `, ts64 DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(ts_ms, 'UTC')`
         : '';
+      // The real log's IPv4 clients also in an IPv6 column (servers with the IPv6 type, 20+ here).
+      const ip6 = hasDateTime64 && table === 'apache' ? `, ip6 IPv6 MATERIALIZED toIPv6(concat('::ffff:', ip))` : '';
       await client.command({
         query: `CREATE TABLE ${q(table)} (ts_ms Int64, ip String, status UInt16, seq UInt64,
-          ts_dt DateTime MATERIALIZED toDateTime(intDiv(ts_ms, 1000)), ip_num UInt32 MATERIALIZED IPv4StringToNum(ip)${dt64})
+          ts_dt DateTime MATERIALIZED toDateTime(intDiv(ts_ms, 1000)), ip_num UInt32 MATERIALIZED IPv4StringToNum(ip)${dt64}${ip6})
           ENGINE = MergeTree() ORDER BY (ts_ms, ip)`,
       });
       await client.insert({
@@ -160,6 +162,7 @@ for (const target of TARGETS) {
         const mappings: FleetColumns[] = [
           { timestamp: 'ts_dt', ip: 'ip_num', status: 'status', arrival: 'seq' },
           { timestamp: 'ts_ms', ip: 'ip', status: 'status', arrival: 'seq' },
+          ...(hasDateTime64 ? [{ timestamp: 'ts_ms', ip: 'ip6', status: 'status', arrival: 'seq' }] : []),
         ];
         for (const columns of mappings) {
           const table = await source.describeTable(DB, 'apache', columns);

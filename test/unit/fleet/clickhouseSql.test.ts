@@ -160,9 +160,10 @@ describe('column kinds from DESCRIBE', () => {
     expect(ipKindOf('String')).toBe('text');
     expect(ipKindOf('LowCardinality(String)')).toBe('text');
     expect(ipKindOf('IPv4')).toBe('text');
-    expect(ipKindOf('IPv6')).toBe('text');
+    expect(ipKindOf('IPv6')).toBe('ipv6');
     expect(ipKindOf('FixedString(16)')).toBe('text');
     expect(ipKindOf('UInt32')).toBe('ipv4num');
+    expect(ipKindOf('Nullable(IPv6)')).toBe('ipv6');
     expect(() => ipKindOf('UInt64')).toThrow(/client IP/);
   });
   it('status: integers only', () => {
