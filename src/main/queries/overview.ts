@@ -40,8 +40,8 @@ export function overviewCounts(db: Db): OverviewCounts {
   };
   const topIps = db
     .prepare(
-      `SELECT l.ip, count(*) AS flagged FROM scores s JOIN logs l ON l.id = s.log_id
-       WHERE s.is_anomaly = 1 GROUP BY l.ip ORDER BY flagged DESC, l.ip LIMIT 10`,
+      // Index-only: flagged rows carry their entry's IP (migration 8).
+      `SELECT ip, count(*) AS flagged FROM scores WHERE is_anomaly = 1 GROUP BY ip ORDER BY flagged DESC, ip LIMIT 10`,
     )
     .all() as Array<{ ip: string; flagged: number }>;
   return {
@@ -124,16 +124,15 @@ export function timeline(db: Db, q: { from?: number; to?: number; buckets: numbe
       : bulkRange(db, stats.n, stats.a, stats.b);
   if (to <= from) return { ...empty, from, to };
   const bucketMs = Math.max(1000, Math.ceil((to - from) / q.buckets));
-  // Totals come from the ts index alone; flagged entries from the flagged rows' index
-  // (scores_flagged), a small set. Joining every entry to its score instead costs a lookup per row.
+  // Totals come from the ts index alone; flagged entries from the flagged rows' own time
+  // (scores_flagged_ts, index-only), a small set.
   const bucket = 'CAST((ts_ms - ?) / ? AS INTEGER)';
   const totals = db
     .prepare(`SELECT ${bucket} AS b, count(*) AS n FROM logs WHERE ts_ms >= ? AND ts_ms < ? GROUP BY b ORDER BY b`)
     .all(from, bucketMs, from, to) as Array<{ b: number; n: number }>;
   const flagged = db
     .prepare(
-      `SELECT ${bucket.replace('ts_ms', 'l.ts_ms')} AS b, count(*) AS n FROM scores s JOIN logs l ON l.id = s.log_id
-       WHERE s.is_anomaly = 1 AND l.ts_ms >= ? AND l.ts_ms < ? GROUP BY b`,
+      `SELECT ${bucket} AS b, count(*) AS n FROM scores WHERE is_anomaly = 1 AND ts_ms >= ? AND ts_ms < ? GROUP BY b`,
     )
     .all(from, bucketMs, from, to) as Array<{ b: number; n: number }>;
   const flaggedBy = new Map(flagged.map((r) => [r.b, r.n]));

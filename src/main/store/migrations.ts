@@ -189,6 +189,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scores_flagged ON scores (combined_score) WHERE is_anomaly = 1;
     `,
   },
+  {
+    version: 8,
+    description: 'flagged scores carry their entry\'s time and IP, indexed',
+    // Overview's top IPs and the timeline's flagged counts read the flagged rows by IP and by
+    // time. Joined to logs they cost a random lookup per flagged row (535k at 10M lines: 2.5–4 s
+    // each); with the entry's time and IP on the flagged rows themselves they are index-only.
+    // The triggers place them on every row that becomes flagged, whoever writes it; the columns
+    // of rows that are not flagged are not read (a log row never changes).
+    sql: `
+      ALTER TABLE scores ADD COLUMN ts_ms INTEGER;
+      ALTER TABLE scores ADD COLUMN ip TEXT;
+      UPDATE scores SET ts_ms = (SELECT l.ts_ms FROM logs l WHERE l.id = scores.log_id),
+                        ip = (SELECT l.ip FROM logs l WHERE l.id = scores.log_id)
+        WHERE is_anomaly = 1;
+      CREATE INDEX scores_flagged_ip ON scores (ip) WHERE is_anomaly = 1;
+      CREATE INDEX scores_flagged_ts ON scores (ts_ms) WHERE is_anomaly = 1;
+      CREATE TRIGGER scores_place_inserted AFTER INSERT ON scores WHEN new.is_anomaly = 1 BEGIN
+        UPDATE scores SET ts_ms = (SELECT l.ts_ms FROM logs l WHERE l.id = new.log_id),
+                          ip = (SELECT l.ip FROM logs l WHERE l.id = new.log_id)
+          WHERE log_id = new.log_id;
+      END;
+      CREATE TRIGGER scores_place_flagged AFTER UPDATE OF is_anomaly ON scores
+        WHEN new.is_anomaly = 1 AND new.ts_ms IS NULL BEGIN
+        UPDATE scores SET ts_ms = (SELECT l.ts_ms FROM logs l WHERE l.id = new.log_id),
+                          ip = (SELECT l.ip FROM logs l WHERE l.id = new.log_id)
+          WHERE log_id = new.log_id;
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

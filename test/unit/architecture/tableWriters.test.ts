@@ -16,7 +16,8 @@ const OWNERS: Record<string, string[]> = {
   sources: ['ingest/logWriter.ts', 'ingest/sourceRepo.ts'],
   sample_labels: ['ingest/sample/sampleJob.ts'],
   features: ['features/'],
-  scores: ['models/scoreWriter.ts'],
+  // The migrations' triggers place a flagged row's time and IP (migration 8).
+  scores: ['models/scoreWriter.ts', 'store/migrations.ts'],
   models: ['models/registry.ts'],
   model_snapshots: ['incidents/modelDiff.ts'],
   feedback: ['feedback/feedbackStore.ts'],
