@@ -55,6 +55,7 @@ export class LogWriter {
   private readonly updateCursor: Statement;
   private readonly countKept: Statement;
   private readonly lastId: Statement;
+  private readonly addMinute: Statement;
   private readonly commitTx: Transaction<
     (cursor: SourceCursor, rows: PendingRow[], errors: PendingError[]) => Committed
   >;
@@ -68,6 +69,9 @@ export class LogWriter {
     this.insertError = db.prepare('INSERT INTO parse_errors (source_id, line_no, reason, line) VALUES (?, ?, ?, ?)');
     this.countKept = db.prepare('SELECT count(*) FROM parse_errors WHERE source_id = ?').pluck();
     this.lastId = db.prepare('SELECT coalesce(max(id), 0) FROM logs').pluck();
+    this.addMinute = db.prepare(
+      'INSERT INTO log_minutes (minute, n) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET n = n + excluded.n',
+    );
     this.updateCursor = db.prepare(
       `UPDATE sources SET byte_offset = ?, lines = ?, parse_errors = ?, identity = ?, bytes_total = max(bytes_total, ?)
        WHERE id = ?`,
@@ -151,8 +155,17 @@ export class LogWriter {
       fill(single, 0, sourceId, rows[i]);
       this.one.run(single);
     }
+    // Entries per minute (the timeline's totals), in the same transaction as the rows.
+    const minutes = new Map<number, number>();
+    for (const r of rows) {
+      const m = Math.floor(r.entry.tsMs / MINUTE_MS);
+      minutes.set(m, (minutes.get(m) ?? 0) + 1);
+    }
+    for (const [m, n] of minutes) this.addMinute.run(m, n);
   }
 }
+
+const MINUTE_MS = 60_000;
 
 function fill(params: unknown[], at: number, sourceId: number, r: PendingRow): void {
   const e = r.entry;

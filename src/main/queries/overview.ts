@@ -13,12 +13,12 @@ export interface OverviewCounts {
 }
 
 /**
- * Entries and their first and last time. Three statements: count(*) alone counts the b-tree and
- * min()/max() alone seek the ts index, while one statement with all three reads every row.
+ * Entries and their first and last time: the count from the entries per minute (counting the
+ * logs b-tree reads all of it: ~0.4 s at 10M lines), min()/max() as seeks of the ts index.
  */
 function logStats(db: Db): { n: number; a: number | null; b: number | null } {
   return {
-    n: db.prepare('SELECT count(*) FROM logs').pluck().get() as number,
+    n: db.prepare('SELECT coalesce(sum(n), 0) FROM log_minutes').pluck().get() as number,
     a: db.prepare('SELECT min(ts_ms) FROM logs').pluck().get() as number | null,
     b: db.prepare('SELECT max(ts_ms) FROM logs').pluck().get() as number | null,
   };
@@ -106,6 +106,45 @@ function edge(db: Db, where: string, at: number): Timeline['before'] {
   return r.n === 0 || r.a === null || r.b === null ? null : { count: r.n, firstTs: r.a, lastTs: r.b };
 }
 
+const MINUTE_MS = 60_000;
+/** Buckets shorter than this are counted in logs directly: their range holds few minutes. */
+const DIRECT_BUCKET_MS = 10 * MINUTE_MS;
+
+/**
+ * Entries per bucket [from + k·bucketMs, from + (k+1)·bucketMs) of [from, to), exactly. Whole
+ * minutes come from log_minutes; a minute that a bucket edge (or `from`, or `to`) cuts is counted
+ * in logs through the ts index. At 10M lines over a month: ~45k minute rows and one small range
+ * per edge, instead of grouping every entry (2–3 s).
+ */
+export function bucketTotals(db: Db, from: number, to: number, bucketMs: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const add = (b: number, n: number) => out.set(b, (out.get(b) ?? 0) + n);
+  const direct = db.prepare(
+    'SELECT CAST((ts_ms - ?) / ? AS INTEGER) AS b, count(*) AS n FROM logs WHERE ts_ms >= ? AND ts_ms < ? GROUP BY b',
+  );
+  const count = (lo: number, hi: number) => {
+    for (const r of direct.all(from, bucketMs, lo, hi) as Array<{ b: number; n: number }>) add(r.b, r.n);
+  };
+  if (to <= from) return out;
+  if (bucketMs < DIRECT_BUCKET_MS) {
+    count(from, to);
+    return out;
+  }
+  const cut = new Set<number>();
+  for (let k = 0; ; k++) {
+    const edge = Math.min(from + k * bucketMs, to);
+    if (edge % MINUTE_MS !== 0) cut.add(Math.floor(edge / MINUTE_MS));
+    if (edge >= to) break;
+  }
+  const minutes = db
+    .prepare('SELECT minute, n FROM log_minutes WHERE minute >= ? AND minute < ? AND n > 0')
+    .raw()
+    .all(Math.ceil(from / MINUTE_MS), Math.floor(to / MINUTE_MS)) as Array<[number, number]>;
+  for (const [m, n] of minutes) if (!cut.has(m)) add(Math.floor((m * MINUTE_MS - from) / bucketMs), n);
+  for (const m of cut) count(Math.max(m * MINUTE_MS, from), Math.min((m + 1) * MINUTE_MS, to));
+  return out;
+}
+
 /**
  * Entries and flagged entries per bucket, over [from, to) when given; otherwise over every
  * entry (`all`) or, by default, over the bulk of them (see bulkRange), with the entries left
@@ -127,9 +166,10 @@ export function timeline(db: Db, q: { from?: number; to?: number; buckets: numbe
   // Totals come from the ts index alone; flagged entries from the flagged rows' own time
   // (scores_flagged_ts, index-only), a small set.
   const bucket = 'CAST((ts_ms - ?) / ? AS INTEGER)';
-  const totals = db
-    .prepare(`SELECT ${bucket} AS b, count(*) AS n FROM logs WHERE ts_ms >= ? AND ts_ms < ? GROUP BY b ORDER BY b`)
-    .all(from, bucketMs, from, to) as Array<{ b: number; n: number }>;
+  const totals = [...bucketTotals(db, from, to, bucketMs)]
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => x[0] - y[0])
+    .map(([b, n]) => ({ b, n }));
   const flagged = db
     .prepare(
       `SELECT ${bucket} AS b, count(*) AS n FROM scores WHERE is_anomaly = 1 AND ts_ms >= ? AND ts_ms < ? GROUP BY b`,

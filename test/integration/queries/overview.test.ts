@@ -4,6 +4,7 @@ import { listAnomalies } from '../../../src/main/queries/anomalies';
 import { overviewCounts, timeline } from '../../../src/main/queries/overview';
 import { AnomalyQuerySchema } from '../../../src/shared/schemas/analysis';
 import { openDatabase, type Db } from '../../../src/main/store/db';
+import { storeLogs } from '../../helpers/storeLogs';
 import { tempDir } from '../../helpers/tmp';
 
 describe('overview and timeline queries', () => {
@@ -17,15 +18,13 @@ describe('overview and timeline queries', () => {
     db.prepare(
       "INSERT INTO sources (id, path, kind, added_at, parse_errors, parent_id) VALUES (2, '/d/a.log', 'file', 0, 3, 1)",
     ).run();
-    const log = db.prepare(
-      'INSERT INTO logs (id, source_id, line_no, ts_ms, ip, endpoint, status) VALUES (?, 2, ?, ?, ?, ?, 200)',
-    );
+
     const score = db.prepare(
       'INSERT INTO scores (log_id, model_version, votes, is_anomaly, combined_score) VALUES (?, 1, ?, ?, 0.5)',
     );
     // 10 entries at t = 0, 1000, …, 9000 ms; every third one flagged, all from 10.0.0.x.
     for (let i = 0; i < 10; i++) {
-      log.run(i + 1, i + 1, i * 1000, `10.0.0.${i % 2}`, '/x');
+      storeLogs(db, 2, [{ tsMs: i * 1000, ip: `10.0.0.${i % 2}` }]);
       score.run(i + 1, i % 3 === 0 ? 3 : 0, i % 3 === 0 ? 1 : 0);
     }
   });

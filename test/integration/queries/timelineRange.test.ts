@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timeline } from '../../../src/main/queries/overview';
 import { openDatabase, type Db } from '../../../src/main/store/db';
 import { TimelineQuerySchema, TimelineSchema } from '../../../src/shared/schemas/analysis';
+import { storeLogs } from '../../helpers/storeLogs';
 import { tempDir } from '../../helpers/tmp';
 
 const DAY = Date.UTC(2025, 5, 10);
@@ -14,15 +15,12 @@ const WALKTHROUGH = Date.parse('2023-10-27T10:00:00Z');
 describe('the timeline range: the bulk of the entries, strays counted outside', () => {
   let db: Db;
   let cleanup: () => void;
-  let nextId = 1;
   const add = (...ts: number[]) => {
-    const log = db.prepare(
-      "INSERT INTO logs (id, source_id, line_no, ts_ms, ip, endpoint, status) VALUES (?, 1, ?, ?, '10.0.0.1', '/x', 200)",
+    storeLogs(
+      db,
+      1,
+      ts.map((tsMs) => ({ tsMs })),
     );
-    for (const t of ts) {
-      log.run(nextId, nextId, t);
-      nextId++;
-    }
   };
   /** One entry a minute over 24 hours from DAY: 1,440 entries. */
   const day = () => add(...Array.from({ length: 1440 }, (_, i) => DAY + i * MIN));
@@ -33,7 +31,6 @@ describe('the timeline range: the bulk of the entries, strays counted outside', 
     cleanup = t.cleanup;
     db = openDatabase(join(t.dir, 'q.sqlite'));
     db.prepare("INSERT INTO sources (id, path, kind, added_at, parse_errors) VALUES (1, '/a.log', 'file', 0, 0)").run();
-    nextId = 1;
   });
   afterEach(() => {
     db.close();
