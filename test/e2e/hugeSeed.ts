@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/main/store/db';
 import { DEFAULT_CONFIG } from '../../src/shared/config';
 import { DB_FILE, THRESHOLDS } from './seed';
+import { LOG_MINUTES_FROM_LOGS_SQL } from '../../src/main/store/migrations';
 
 /**
  * Millions of flagged entries written by SQLite itself (INSERT … SELECT from a counting CTE), so a
@@ -51,12 +52,13 @@ export function seedHuge(dataDir: string, rows: number): void {
         ).run(from, to);
         db.prepare(
           `INSERT INTO scores (log_id, model_version, iforest_score, lof_score, knn_score, iforest_vote, lof_vote,
-             knn_vote, votes, is_anomaly, combined_score)
-           SELECT id, 1, 0.7, 1.6, 3.5, 1, 1, 1, 3, 1, 2 + id * 1e-7 FROM logs WHERE id BETWEEN ? AND ?`,
+             knn_vote, votes, is_anomaly, combined_score, ts_ms, ip)
+           SELECT id, 1, 0.7, 1.6, 3.5, 1, 1, 1, 3, 1, 2 + id * 1e-7, ts_ms, ip FROM logs WHERE id BETWEEN ? AND ?`,
         ).run(from, to);
       })();
     }
     for (const sql of indexes) db.exec(sql);
+    db.exec(LOG_MINUTES_FROM_LOGS_SQL);
     db.prepare(
       `INSERT INTO models (version, created_at, status, config, span_start_ms, span_end_ms, rows, thresholds, metrics,
          train_ms, params) VALUES (1, ?, 'complete', ?, ?, ?, ?, ?, ?, 1000, NULL)`,
