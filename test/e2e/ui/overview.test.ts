@@ -98,8 +98,10 @@ describe('Overview, Sources and Models (seeded)', () => {
     const { page } = await openView(app, 'overview');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.locator('.timeline canvas').first().waitFor();
-    const bg = await page.evaluate('getComputedStyle(document.body).backgroundColor');
-    expect(bg).toBe('rgb(19, 22, 28)');
+    // The theme follows the media query once the page has restyled (a loaded machine may be a frame late).
+    await expect
+      .poll(() => page.evaluate('getComputedStyle(document.body).backgroundColor'), { timeout: 10_000 })
+      .toBe('rgb(19, 22, 28)');
     await screenshot(page, 'overview-dark');
     await page.keyboard.press('Alt+3');
     const first = [...app.seeded.flagged].sort(byScoreDesc)[2];
