@@ -73,8 +73,16 @@ function expectConsecutive(rows: Shown[]): void {
 
 /** Waits until every shown row has its entry (pages arrive in the background). */
 async function loadedRows(page: Page): Promise<Shown[]> {
-  await expect.poll(async () => (await shownRows(page)).every((r) => r.id !== null), FAR).toBe(true);
-  return shownRows(page);
+  // The snapshot that passed is the one returned: a second read could catch the list mid-scroll.
+  let loaded: Shown[] = [];
+  await expect
+    .poll(async () => {
+      const rows = await shownRows(page);
+      if (rows.length > 0 && rows.every((r) => r.id !== null)) loaded = rows;
+      return loaded.length > 0;
+    }, FAR)
+    .toBe(true);
+  return loaded;
 }
 
 const footer = (page: Page) => grid(page).locator('.vt-foot');
