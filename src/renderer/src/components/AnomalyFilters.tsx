@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { MODEL_NAMES, type ModelName } from '../../../shared/config';
 import { DEFAULT_FILTER, useAnomalies, type AnomalyFilter } from '../store/anomaliesStore';
 import { useUtc } from '../store/prefsStore';
-import { fmtTime, fromInputTime, toInputTime } from './format';
+import { fmtTime } from './format';
+import { TimeField } from './TimeField';
 
 const DEBOUNCE_MS = 300;
 
@@ -53,38 +54,6 @@ function TextFilter({ id, label, value, placeholder, type = 'text', inputMode, w
         }}
         onKeyDown={(e) => {
           if (e.key === 'Enter') commit(text);
-        }}
-      />
-    </div>
-  );
-}
-
-function TimeFilter({
-  id,
-  label,
-  value,
-  onCommit,
-}: {
-  id: string;
-  label: string;
-  value?: number;
-  onCommit(ms?: number): void;
-}) {
-  const utc = useUtc();
-  return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label} <span className="muted">({utc ? 'UTC' : 'local'})</span>
-      </label>
-      <input
-        id={id}
-        type="datetime-local"
-        step={1}
-        value={toInputTime(value, utc)}
-        onChange={(e) => {
-          if (!e.target.value) return onCommit(undefined);
-          const ms = fromInputTime(e.target.value, utc);
-          if (ms !== undefined) onCommit(ms);
         }}
       />
     </div>
@@ -195,8 +164,8 @@ export function AnomalyFilters() {
         </div>
       </div>
       <div className="filters-row">
-        <TimeFilter id="filter-from" label="From" value={filter.from} onCommit={(from) => setFilter({ from })} />
-        <TimeFilter id="filter-to" label="To" value={filter.to} onCommit={(to) => setFilter({ to })} />
+        <TimeField id="filter-from" label="From" value={filter.from} onCommit={(from) => setFilter({ from })} />
+        <TimeField id="filter-to" label="To" value={filter.to} onCommit={(to) => setFilter({ to })} />
         <label className="check">
           <input
             type="checkbox"

@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { WINDOW_PRESETS } from '../../../shared/config';
 import { FLEET_LIMITS, FLEET_ROLES, type FleetRole, type FleetTopRow } from '../../../shared/schemas/fleet';
-import { fmtBytes, fmtInt, fmtScore, fmtTime, fromInputTime, toInputTime } from '../components/format';
+import { fmtBytes, fmtInt, fmtScore, fmtTime } from '../components/format';
 import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
+import { TimeField } from '../components/TimeField';
 import { useFleet } from '../store/fleetStore';
 import { useUtc } from '../store/prefsStore';
 
@@ -181,7 +182,6 @@ function TextField(props: {
 const HOUR = 3_600_000;
 
 function AnalyseForm() {
-  const utc = useUtc();
   const busy = useFleet((s) => s.busy);
   const stage = useFleet((s) => s.stage);
   const saved = useFleet((s) => !!s.info?.connection);
@@ -200,24 +200,9 @@ function AnalyseForm() {
     e.preventDefault();
     if (!limitInvalid && !rangeInvalid) void analyse({ ...range, windowMs, limit: n });
   };
-  const timeField = (id: string, label: string, key: 'from' | 'to') => (
-    <div className="field">
-      <label htmlFor={id}>
-        {label} <span className="muted">({utc ? 'UTC' : 'local'})</span>
-      </label>
-      <input
-        id={id}
-        type="datetime-local"
-        step={1}
-        value={toInputTime(range[key], utc)}
-        aria-invalid={key === 'to' && rangeInvalid}
-        onChange={(e) => {
-          const ms = fromInputTime(e.target.value, utc);
-          if (ms !== undefined) setRange((r) => ({ ...r, [key]: ms }));
-        }}
-      />
-    </div>
-  );
+  const setEnd = (key: 'from' | 'to') => (ms?: number) => {
+    if (ms !== undefined) setRange((r) => ({ ...r, [key]: ms }));
+  };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="fleet-analyse-title">
       <h3 id="fleet-analyse-title">Analyse a time range</h3>
@@ -226,8 +211,8 @@ function AnalyseForm() {
         the server and only the most anomalous come back.
       </p>
       <div className="row">
-        {timeField('fleet-from', 'From', 'from')}
-        {timeField('fleet-to', 'To', 'to')}
+        <TimeField id="fleet-from" label="From" value={range.from} onCommit={setEnd('from')} />
+        <TimeField id="fleet-to" label="To" value={range.to} invalid={rangeInvalid} onCommit={setEnd('to')} />
         <div className="field">
           <label htmlFor="fleet-window">Window</label>
           <select id="fleet-window" value={windowMs} onChange={(e) => setWindowMs(Number(e.target.value))}>
