@@ -55,4 +55,34 @@ describe('Host and Origin name this loopback server exactly', () => {
       expect(res.status, `Origin "${origin}"`).toBe(403);
     }
   });
+
+  it('a hostile page cannot point fleet mode at its own server, nor make the app connect anywhere', async () => {
+    // What a page would try: save a connection to its server (the stored password would follow
+    // the next Analyse there) or use the app to reach a host it chooses. Refused, token or not.
+    const attacker = { url: 'http://attacker.example:8123', username: 'reader', database: 'default', table: 'logs' };
+    const tries: Array<[string, string]> = [
+      ['PUT', '/fleet/connection'],
+      ['POST', '/fleet/connect'],
+    ];
+    for (const [method, path] of tries) {
+      const body = JSON.stringify({ ...attacker, columns: { timestamp: 'ts', ip: 'ip', status: 'status' } });
+      const headers = {
+        Host: `127.0.0.1:${s.port}`,
+        Origin: 'http://attacker.example',
+        'Content-Type': 'application/json',
+      };
+      const anonymous = await request(s.port, method, path, { headers, body });
+      expect(anonymous.status, `${method} ${path} from a page`).toBe(403);
+      const withToken = await request(s.port, method, path, {
+        headers: { ...headers, Authorization: `Bearer ${s.token()}` },
+        body,
+      });
+      expect(withToken.status, `${method} ${path} from a page, token and all`).toBe(403);
+    }
+    const stored = await request(s.port, 'GET', '/fleet/connection', {
+      headers: { Authorization: `Bearer ${s.token()}` },
+    });
+    expect(stored.status).toBe(200);
+    expect(stored.text).not.toContain('attacker.example');
+  });
 });

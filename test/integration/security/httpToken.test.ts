@@ -32,6 +32,8 @@ describe('the API token travels in the Authorization header only', () => {
       ['POST', '/ingest'],
       ['GET', '/features/export'],
       ['GET', '/events'],
+      ['GET', '/fleet/connection'],
+      ['POST', '/fleet/analyse'],
     ];
     for (const [method, path] of attempts) {
       const res = await request(s.port, method, `${path}?token=${token}`, { headers: { Accept: '*/*' } });
