@@ -9,8 +9,6 @@ import {
   type FleetConnection,
   type FleetTopRow,
 } from '../../shared/schemas/fleet';
-import { createDetector } from '../detectors/ensemble';
-import type { IsolationForest } from '../detectors/iforest';
 import type { Logger } from '../logger';
 import { openOwnFile, UnsafeDataError, writeOwnFile } from '../store/dataDir';
 import type { SecretStore } from '../store/secretStore';
@@ -22,10 +20,11 @@ import type {
   FleetScoredRow,
   WireMeter,
 } from './clickhouseSource';
+import { forestOf, scoreCandidates, trainEnsemble, typicalValues, type EnsembleVerdict } from './candidates';
 import type { FleetColumns } from './clickhouseSql';
 import { detectMapping, mappingProblems } from './columnMapping';
 import { compileIsolationForest } from './iforestSql';
-import { capStrata, planSample, sampleMatrix, type SampledRow } from './sampler';
+import { capStrata, planSample, type SampledRow } from './sampler';
 import { discoverShards, mergeStreams, sameHttpPort, type FleetShard } from './shards';
 
 /**
@@ -33,10 +32,12 @@ import { discoverShards, mergeStreams, sameHttpPort, type FleetShard } from './s
  * data is. `analyse`:
  *   1. finds the shards (the table itself, or one replica per shard of a Distributed table);
  *   2. pulls a stratified sample of the `original` features, computed on each shard (sampler.ts);
- *   3. trains the desktop's Isolation Forest on it, with the desktop's parameters for the
- *      `original` set (contamination from the configuration, 100 trees, 256 samples, the seed);
- *   4. compiles it to SQL (iforestSql.ts) and scores every row of the range on the shards;
- *   5. brings back only the counts and the `limit` lowest path totals of each shard, merged.
+ *   3. trains the desktop's ensemble on it (Isolation Forest, LOF, KNN) with the desktop's
+ *      parameters for the `original` set (contamination from the configuration, the seed);
+ *   4. compiles the forest to SQL (iforestSql.ts) and scores every row of the range on the shards;
+ *   5. brings back only the counts and the `limit` lowest path totals of each shard, merged;
+ *   6. scores those candidates with LOF and KNN here and votes (candidates.ts says what is exact).
+ * The answer's incidents are grouped from these rows by api/fleet.ts (incidents/ is above fleet/).
  * The password lives in the secret store only, keyed by the user and URL it belongs to, so it is
  * never sent to another server; it is in no answer, no log line and no settings file, and an
  * error text that would quote it has it replaced.
@@ -62,6 +63,9 @@ type StoredConnection = FleetConnection & { columns: FleetColumnMapping };
 
 const secretName = (c: Pick<FleetConnection, 'url' | 'username'>): string =>
   `clickhouse:${c.username}@${new URL(c.url).toString()}`;
+
+/** The analysis as this service answers it: everything but the incidents (api/fleet.ts adds them). */
+export type FleetAnalysis = Omit<Output<'fleetAnalyse'>, 'incidents'>;
 
 export class FleetService {
   private running = false;
@@ -157,7 +161,7 @@ export class FleetService {
     });
   }
 
-  async analyse(input: ParsedInput<'fleetAnalyse'>): Promise<Output<'fleetAnalyse'>> {
+  async analyse(input: ParsedInput<'fleetAnalyse'>): Promise<FleetAnalysis> {
     const conn = refusedFiles(() => this.stored());
     if (!conn) throw new ApiError(409, 'Save a ClickHouse connection first (Fleet › Connection)');
     if (this.running) throw new ApiError(409, 'An analysis is already running');
@@ -174,7 +178,7 @@ export class FleetService {
     conn: StoredConnection,
     password: string | undefined,
     input: ParsedInput<'fleetAnalyse'>,
-  ): Promise<Output<'fleetAnalyse'>> {
+  ): Promise<FleetAnalysis> {
     const report = this.deps.progress ?? (() => undefined);
     const t0 = performance.now();
     const meter: WireMeter = { sent: 0, received: 0 };
@@ -202,11 +206,11 @@ export class FleetService {
       }
       const tSample = performance.now();
 
-      report('training Isolation Forest', 0.4);
+      report('training Isolation Forest, LOF and KNN', 0.4);
       const contamination = this.deps.contamination();
-      const model = trainForest(sample, contamination, input.seed);
+      const ensemble = trainEnsemble(sample, contamination, input.seed);
       const tTrain = performance.now();
-      const forest = compileIsolationForest(model);
+      const forest = compileIsolationForest(forestOf(ensemble));
       const tCompile = performance.now();
 
       report('scoring on the server', 0.5);
@@ -225,8 +229,18 @@ export class FleetService {
       );
       report('reading the top entries', 0.9);
       const tScore = performance.now();
-      const rows = await this.withDetails(conn, shards, ranked, meter);
+      const details = await this.withDetails(conn, shards, ranked, meter);
       const tDetails = performance.now();
+      report('LOF and KNN on the candidates', 0.95);
+      const verdicts = scoreCandidates(
+        ensemble,
+        ranked.map((r) => r.row),
+      );
+      const rows = details.map((d, i): FleetTopRow => {
+        const { combined, ...v } = verdicts[i];
+        return { ...d, ...v, combinedScore: combined };
+      });
+      const tCandidates = performance.now();
       const counts = per.reduce(
         (a, p) => ({ scored: a.scored + p.counts.scored, flagged: a.flagged + p.counts.flagged }),
         {
@@ -235,10 +249,17 @@ export class FleetService {
         },
       );
       report('done', 1);
-      const result: Output<'fleetAnalyse'> = {
+      const result: FleetAnalysis = {
         rows,
+        ensemble: { candidates: rows.length, flagged: rows.filter((r) => r.isAnomaly).length },
         counts: { ...counts, shards: shards.length },
-        sample: { rows: sample.length, strata: plan.strata, perStratum: plan.perStratum, received: received.length },
+        sample: {
+          rows: sample.length,
+          strata: plan.strata,
+          perStratum: plan.perStratum,
+          received: received.length,
+          typical: typicalValues(sample),
+        },
         forest: {
           trees: forest.trees,
           seed: input.seed,
@@ -255,7 +276,8 @@ export class FleetService {
           compile: tCompile - tTrain,
           score: tScore - tCompile,
           details: tDetails - tScore,
-          total: tDetails - t0,
+          candidates: tCandidates - tDetails,
+          total: tCandidates - t0,
         },
         windowMs: input.windowMs,
         from: input.from,
@@ -268,6 +290,7 @@ export class FleetService {
           sample: sample.length,
           scored: counts.scored,
           flagged: counts.flagged,
+          ensembleFlagged: result.ensemble.flagged,
           bytes: result.bytes,
           ms: Math.round(result.timings.total),
         },
@@ -285,7 +308,7 @@ export class FleetService {
     shards: readonly FleetShard[],
     ranked: ReadonlyArray<{ shard: number; row: FleetScoredRow }>,
     meter: WireMeter,
-  ): Promise<FleetTopRow[]> {
+  ): Promise<FleetDetailRow[]> {
     const extra = {
       method: conn.columns.method,
       path: conn.columns.path,
@@ -364,12 +387,6 @@ async function closeAll(entry: ClickHouseSource, shards: readonly FleetShard[]):
   await Promise.allSettled([...sources].map((s) => s.close()));
 }
 
-/** The desktop's Isolation Forest for the `original` set (createDetector, as the Ensemble builds it). */
-export function trainForest(sample: readonly SampledRow[], contamination: number, seed: number): IsolationForest {
-  const model = createDetector('iforest', { contamination, seed, standardize: false }) as IsolationForest;
-  return model.fit(sampleMatrix(sample));
-}
-
 /** Lowest path total first; ties by time, IP and arrival (the server's ORDER BY). */
 export function compareTop(a: FleetScoredRow, b: FleetScoredRow): number {
   return (
@@ -388,7 +405,10 @@ function mergeTop(lists: readonly FleetScoredRow[][], limit: number): Array<{ sh
     .slice(0, limit);
 }
 
-function topRow(r: FleetScoredRow, d: EntryDetail | undefined): FleetTopRow {
+/** A returned row before the desktop's LOF, KNN and vote are added. */
+type FleetDetailRow = Omit<FleetTopRow, keyof EnsembleVerdict | 'combinedScore'>;
+
+function topRow(r: FleetScoredRow, d: EntryDetail | undefined): FleetDetailRow {
   return {
     ip: r.ip,
     tsMs: r.tsMs,

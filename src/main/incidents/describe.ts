@@ -1,6 +1,9 @@
 import { sizeWords } from '../features/catalogue';
 import type { FlaggedRow, Group } from './group';
 
+/** When an incident's one IP was first seen: ms, null (there when the log began), or not known (fleet mode). */
+export type FirstSeen = number | null | 'unknown';
+
 export interface Description {
   label: string;
   summary: string;
@@ -78,9 +81,10 @@ function label(kind: Group['kind'], s: Stats): string {
 /**
  * The incident's label and one-line summary, e.g. "404 scan: 150 requests, 142 × 404, 97
  * distinct paths in 90 s from an IP first seen 2 min earlier". `ipFirstSeenMs`: when its (one)
- * IP was first seen in all the data, null when it was there when the log began.
+ * IP was first seen in all the data, null when it was there when the log began, 'unknown' when
+ * that was not looked up.
  */
-export function describeIncident(g: Group, ipFirstSeenMs: number | null): Description {
+export function describeIncident(g: Group, ipFirstSeenMs: FirstSeen): Description {
   const s = stats(g.rows);
   const l = label(g.kind, s);
   const parts = [plural(s.n, 'request')];
@@ -92,6 +96,7 @@ export function describeIncident(g: Group, ipFirstSeenMs: number | null): Descri
   if (s.bytes >= 1_000_000) parts.push(`${sizeWords(s.bytes)} sent`);
   let who: string;
   if (g.kind === 'endpoint') who = `from ${s.ips} IPs`;
+  else if (ipFirstSeenMs === 'unknown') who = 'from one IP';
   else if (ipFirstSeenMs === null) who = 'from an IP present since the log began';
   else {
     const age = g.rows[0].tsMs - ipFirstSeenMs;

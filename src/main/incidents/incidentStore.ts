@@ -6,17 +6,15 @@ import type { Db } from '../store/db';
 import { catalogueLookbackMs } from '../features/catalogueWindow';
 import { SUPPRESSIONS_STATE_SQL, suppressedSql } from '../feedback/suppressed';
 import { searchSql } from '../search/language';
-import { describeIncident } from './describe';
 import { cached, countEntriesIn, countNew, entriesAfter, type NewEntries } from './entryCounts';
 import type { FlaggedRow, Group } from './group';
 import { LiveGroups, type GroupDelta } from './liveGroups';
 import { FirstSightings } from './firstSeen';
+import { incidentOf } from './incidentOf';
 import { Job, SLICE_MS } from './slices';
 
 type Query = z.output<typeof IncidentQuerySchema>;
 
-const TOP = 5;
-const MAX_IPS = 50;
 const MAX_DETAIL_ROWS = 5_000;
 /** Flagged entries read, and IPs looked up, per step of a full build. */
 const CHUNK = 500;
@@ -79,12 +77,6 @@ interface Base {
   sightings: FirstSightings;
   groups: LiveGroups;
   entryOf: Map<Group, Entry>;
-}
-
-function top<T extends string | number>(values: Iterable<T>, n = TOP): Array<[T, number]> {
-  const counts = new Map<T, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 }
 
 /**
@@ -461,33 +453,8 @@ export class IncidentStore {
   }
 
   private describe(x: Entry, base: Base): Incident {
-    const { group } = x;
-    const g = group.rows;
-    const first = g[0];
-    const last = g[g.length - 1];
-    const ips = top(
-      g.map((r) => r.ip),
-      Infinity,
-    ).map(([ip]) => ip);
-    const seen = group.kind === 'ip' ? base.sightings.seen(first.ip) : null;
-    return {
-      id: x.id,
-      kind: group.kind,
-      ...describeIncident(group, seen),
-      score: x.score,
-      firstTsMs: first.tsMs,
-      lastTsMs: last.tsMs,
-      ips: ips.slice(0, MAX_IPS),
-      ipCount: ips.length,
-      flagged: g.length,
-      entries: -1, // counted when shown (countEntries)
-      topEndpoints: top(g.map((r) => r.endpoint)).map(([endpoint, count]) => ({ endpoint, count })),
-      statuses: top(g.map((r) => r.status)).map(([status, count]) => ({ status, count })),
-      userAgents: top(g.flatMap((r) => (r.userAgent === null ? [] : [r.userAgent]))).map(([userAgent, count]) => ({
-        userAgent,
-        count,
-      })),
-    };
+    const seen = x.group.kind === 'ip' ? base.sightings.seen(x.group.rows[0].ip) : null;
+    return { ...incidentOf(x.id, x.group, x.score, seen), entries: -1 }; // entries: counted when shown (countEntries)
   }
 }
 

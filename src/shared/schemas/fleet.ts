@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { IncidentSchema } from './incidents';
+import { FeaturesSchema } from './original';
 
 /**
  * Fleet mode: a ClickHouse table of access logs as a source. The connection's settings are
@@ -155,6 +157,15 @@ export const FleetAnalyseInputSchema = z
   .strict()
   .refine((v) => v.to > v.from, { message: '`to` must be after `from`', path: ['to'] });
 
+/** One detector's verdict on a row, as the desktop's explanation gives it. */
+export const FleetModelVerdictSchema = z.object({
+  score: z.number(),
+  threshold: z.number(),
+  vote: z.boolean(),
+  /** Percentage (0–100) of the sample's training scores below this row's. */
+  percentile: z.number(),
+});
+
 export const FleetTopRowSchema = z.object({
   ip: z.string(),
   tsMs: z.number().int(),
@@ -173,11 +184,36 @@ export const FleetTopRowSchema = z.object({
   path: z.string().nullable(),
   bytes: z.number().nullable(),
   userAgent: z.string().nullable(),
+  /**
+   * The desktop ensemble's verdict on this row (candidates only: LOF and KNN need neighbours, so
+   * they score on the desktop the rows the server returns, never the whole range).
+   */
+  models: z.object({ iforest: FleetModelVerdictSchema, lof: FleetModelVerdictSchema, knn: FleetModelVerdictSchema }),
+  /** Models voting anomalous, and the desktop's majority rule on them (votes ≥ models / 2). */
+  votes: z.number().int(),
+  isAnomaly: z.boolean(),
+  /** Mean over the models of the share of sample scores below the row's (0–1), as the desktop's. */
+  combinedScore: z.number(),
+  /** Per feature, the percentage (0–100) of sample rows with a lower value. */
+  featurePercentiles: FeaturesSchema,
 });
 export type FleetTopRow = z.infer<typeof FleetTopRowSchema>;
 
+/**
+ * The returned rows the ensemble flags, grouped by the desktop's rules. `rows`: their indices in
+ * the answer's `rows`. No `entries`: only the returned rows are known here. IP ages are not asked
+ * of the server, so the summary names no first sighting.
+ */
+export const FleetIncidentSchema = IncidentSchema.omit({ entries: true }).extend({
+  rows: z.array(z.number().int()),
+});
+export type FleetIncident = z.infer<typeof FleetIncidentSchema>;
+
 export const FleetAnalyseResultSchema = z.object({
   rows: z.array(FleetTopRowSchema),
+  incidents: z.array(FleetIncidentSchema),
+  /** The desktop ensemble on the returned rows (the candidates): how many its vote flags. */
+  ensemble: z.object({ candidates: z.number().int(), flagged: z.number().int() }),
   counts: z.object({
     /** Entries of [from, to) scored on the server. */
     scored: z.number().int(),
@@ -192,6 +228,8 @@ export const FleetAnalyseResultSchema = z.object({
     perStratum: z.number().int(),
     /** Rows the shards sent before the cap was applied across shards (≥ rows). */
     received: z.number().int(),
+    /** Each feature's median over the sample: what a typical row looks like. */
+    typical: FeaturesSchema,
   }),
   forest: z.object({
     trees: z.number().int(),
@@ -210,6 +248,8 @@ export const FleetAnalyseResultSchema = z.object({
     train: z.number(),
     compile: z.number(),
     score: z.number(),
+    /** LOF, KNN and the vote on the returned rows, on the desktop. */
+    candidates: z.number(),
     /** Reading the shown rows' own fields (method, path, …) back. */
     details: z.number(),
     total: z.number(),

@@ -140,7 +140,19 @@ export function compareScores(
 }
 
 /** A top row without the entry's own fields (those are read back from the table, not computed). */
-export type RankedRow = Omit<FleetTopRow, 'status' | 'method' | 'path' | 'bytes' | 'userAgent'>;
+/** What the server's forest decides of a returned row (the desktop's LOF, KNN and vote left out). */
+export type RankedRow = Pick<
+  FleetTopRow,
+  | 'ip'
+  | 'tsMs'
+  | 'arrival'
+  | 'requestCount'
+  | 'clientErrorCount'
+  | 'serverErrorCount'
+  | 'pathTotal'
+  | 'score'
+  | 'flagged'
+>;
 
 /** What the desktop ranks first for [from, to) with a forest trained on `sample`, as fleet analyse answers it. */
 export interface DesktopRanking {
@@ -221,7 +233,30 @@ export function expectSameTop(
   expect(got).toHaveLength(want.length);
   let maxScoreDiff = 0;
   got.forEach((full, i) => {
-    const { status, method, path, bytes, userAgent, ...g } = full;
+    const {
+      status,
+      method,
+      path,
+      bytes,
+      userAgent,
+      models,
+      votes,
+      isAnomaly,
+      combinedScore,
+      featurePercentiles,
+      ...g
+    } = full;
+    // The ensemble's verdict is the candidates' tests' (fleetApi.test.ts); here the forest's.
+    expect({ i, forestVote: models.iforest.vote, votes }).toEqual({
+      i,
+      forestVote: g.flagged,
+      votes: expect.any(Number),
+    });
+    expect([typeof isAnomaly, typeof combinedScore, typeof featurePercentiles]).toEqual([
+      'boolean',
+      'number',
+      'object',
+    ]);
     // The entry's own fields are read back from its row of the table.
     const k = Number(g.arrival) - firstSeq;
     expect({ i, status, method: typeof method, path: typeof path }).toEqual({
