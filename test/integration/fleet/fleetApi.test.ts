@@ -18,6 +18,9 @@ import { FLEET_CONNECTION_FILE } from '../../../src/main/fleet/fleetService';
 import { createLogTableSql, LOG_TABLE_COLUMNS, loadLines, readLogLines } from '../../../src/main/fleet/logLoader';
 import { capStrata, planSample } from '../../../src/main/fleet/sampler';
 import { discoverShards } from '../../../src/main/fleet/shards';
+import { Ensemble } from '../../../src/main/detectors/ensemble';
+import type { FleetFeatureRow } from '../../../src/main/fleet/clickhouseSource';
+import { fleetIncidents } from '../../../src/main/incidents/fleetIncidents';
 import { SECRETS_FILE } from '../../../src/main/store/secretStore';
 import type { FleetAnalyseResult } from '../../../src/shared/schemas/fleet';
 import { startTestServer, type TestServer } from '../../helpers/http';
@@ -29,7 +32,9 @@ import { APACHE_LOG, apacheRows, collect, desktopFeatures, desktopRanking, expec
  * holding the 10,000-line Apache log: test a connection, save it (the password to the secret
  * store), analyse a time range. The top rows that come back must be exactly the rows the
  * desktop's own Isolation Forest, trained on the same sample, ranks first, with bit-equal path
- * totals; and the password must appear in no answer, no log line and no settings file.
+ * totals; LOF, KNN and the vote on those rows are the desktop ensemble's, trained on the same
+ * sample, and the incidents are those rows grouped by the desktop's rules; and the password must
+ * appear in no answer, no log line and no settings file.
  */
 
 const CHDB_PLATFORM = process.platform === 'linux' && process.arch === 'x64';
@@ -123,7 +128,47 @@ if (!CHDB_PLATFORM) {
       const sample = capStrata(await collect(source.sampledFeatures(await table('logs'), plan, opts)), plan.perStratum);
       const want = desktopRanking({ sample, rows, features, firstSeq, from, to, seed: SEED, limit: r.rows.length });
       expect(r.forest.threshold).toBe(want.threshold);
-      return { ...want, sampleRows: sample.length };
+      return { ...want, sample, sampleRows: sample.length };
+    }
+
+    /**
+     * The desktop's verdict on each returned row: the `original` Ensemble (three models, the seed,
+     * contamination 0.05) trained on the same sample, each row explained as the Anomalies view does.
+     */
+    function expectDesktopVotes(r: FleetAnalyseResult, sample: readonly FleetFeatureRow[]) {
+      const ensemble = new Ensemble({ contamination: 0.05, seed: SEED }).fit({
+        rows: sample.length,
+        cols: 3,
+        data: Float64Array.from(sample.flatMap((s) => [s.request, s.client, s.server])),
+      });
+      r.rows.forEach((row, i) => {
+        const e = ensemble.explain([row.requestCount, row.clientErrorCount, row.serverErrorCount]);
+        const models = Object.fromEntries(
+          e.models.map((m) => [
+            m.model,
+            { score: m.score, threshold: m.threshold, vote: m.vote, percentile: m.percentile },
+          ]),
+        );
+        expect({
+          i,
+          models: row.models,
+          votes: row.votes,
+          isAnomaly: row.isAnomaly,
+          combined: row.combinedScore,
+        }).toEqual({ i, models, votes: e.votes, isAnomaly: e.isAnomaly, combined: e.combined });
+        expect(row.featurePercentiles).toEqual({
+          request_count: e.features[0].percentile,
+          client_error_count: e.features[1].percentile,
+          server_error_count: e.features[2].percentile,
+        });
+        // The forest's vote here is the server's flag.
+        expect(row.models.iforest.vote).toBe(row.flagged);
+      });
+      expect(r.ensemble).toEqual({ candidates: r.rows.length, flagged: r.rows.filter((x) => x.isAnomaly).length });
+      // The incidents are the flagged rows, grouped by the desktop's rules, each row in one.
+      expect(r.incidents).toEqual(fleetIncidents(r.rows, W));
+      const grouped = r.incidents.flatMap((x) => x.rows).sort((a, b) => a - b);
+      expect(grouped).toEqual(r.rows.flatMap((x, i) => (x.isAnomaly ? [i] : [])));
     }
 
     async function table(name: string) {
@@ -256,11 +301,20 @@ if (!CHDB_PLATFORM) {
       expect(r.sample).toMatchObject({ rows: want.sampleRows, strata: 64, perStratum: 63 });
       expect(r.sample.rows).toBeLessThan(10_000);
       expectSameTop(r.rows, want.top, rows, firstSeq);
+      expectDesktopVotes(r, want.sample);
+      expect(r.ensemble.flagged).toBeGreaterThan(0);
+      expect(r.incidents.length).toBeGreaterThan(0);
+      expect(r.sample.typical).toEqual({
+        request_count: expect.any(Number),
+        client_error_count: 0,
+        server_error_count: 0,
+      });
       expect(r.bytes.received).toBeGreaterThan(0);
       expect(r.bytes.sent).toBeGreaterThan(r.forest.sqlBytes);
       console.info(
         `fleet analyse, 10,000 lines: sample ${r.sample.rows} rows (${r.sample.received} received), ` +
-          `${r.counts.flagged} flagged, bytes sent ${r.bytes.sent} received ${r.bytes.received}, ` +
+          `${r.counts.flagged} flagged (forest, on the server); of the top ${r.rows.length}, the ensemble flags ` +
+          `${r.ensemble.flagged} in ${r.incidents.length} incidents, bytes sent ${r.bytes.sent} received ${r.bytes.received}, ` +
           `timings ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)])))}`,
       );
     }, 120_000);
@@ -284,6 +338,7 @@ if (!CHDB_PLATFORM) {
       expect(r.counts.scored).toBe(want.scored);
       expect(r.counts.flagged).toBe(want.flagged);
       expectSameTop(r.rows, want.top, rows, firstSeq);
+      expectDesktopVotes(r, want.sample);
     }, 120_000);
 
     it('the sample of two shards, capped across them, is the sample of the whole table', async () => {
