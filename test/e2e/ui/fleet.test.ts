@@ -13,7 +13,8 @@ import { apiCall, launchBrowser, openPage, screenshot, serve, type Served } from
  * The Fleet view in Chromium against a real ClickHouse 18.16 server holding the 10,000-line
  * Apache log: reached with Alt+7, the connection tested (the mapping filled in from the table),
  * saved with its password (which then appears nowhere), a time range analysed from the keyboard,
- * and the top rows shown in the grid, equal to what the API answers for the same request.
+ * and the top rows shown in the grid, equal to what the API answers for the same request, with
+ * each row's votes and why it was flagged, and the incidents grouped from them.
  */
 
 const DB = 'od';
@@ -97,7 +98,12 @@ if (unavailable) {
       await grid.focus();
       await page.keyboard.press('j');
       await page.getByText('2 of 50').waitFor();
-      await screenshot(page, 'fleet-view');
+      // Each row says why: the models that voted, and its counts against the sample's.
+      const selectedEntry = page.getByRole('region', { name: 'Selected entry' });
+      await selectedEntry.getByRole('heading', { name: /Why flagged|Why this score/ }).waitFor();
+      await selectedEntry.getByText(/of 3 models flagged it|None of the 3 models flagged it/).waitFor();
+      await selectedEntry.getByRole('table').filter({ hasText: 'Threshold' }).getByText('lof').waitFor();
+      await selectedEntry.getByRole('columnheader', { name: 'Typical' }).waitFor();
 
       // The grid shows what the API answers for the same request.
       const api = await apiCall(server, 'POST', '/fleet/analyse', { from, to, windowMs: 300_000, limit: 50 });
@@ -105,7 +111,26 @@ if (unavailable) {
       const result = api.json() as FleetAnalyseResult;
       const shownIps = await grid.locator('[role="row"] [role="gridcell"]:nth-child(2)').allTextContents();
       expect(shownIps.slice(0, 5)).toEqual(result.rows.slice(0, 5).map((r) => r.ip));
+      const votes = await grid.locator('[role="row"] [role="gridcell"]:nth-child(9)').allTextContents();
+      expect(votes.slice(0, 5)).toEqual(result.rows.slice(0, 5).map((r) => String(r.votes)));
       await page.getByText(`${result.counts.flagged.toLocaleString('en-US')} of 10,000 entries flagged`).waitFor();
+
+      // The incidents, as the Incidents view lists them; Enter shows one's rows, Escape all again.
+      expect(result.incidents.length).toBeGreaterThan(0);
+      const incidents = page.getByRole('grid', { name: 'Fleet incidents' });
+      const labels = await incidents.locator('[role="row"] [role="gridcell"]:nth-child(2)').allTextContents();
+      expect(labels.slice(0, 3)).toEqual(result.incidents.slice(0, 3).map((i) => i.label));
+      await incidents.focus();
+      await page.keyboard.press('Enter');
+      const first = result.incidents[0];
+      await page.getByRole('heading', { name: `Rows of “${first.label}” (${first.rows.length})` }).waitFor();
+      const incidentIps = await grid.locator('[role="row"] [role="gridcell"]:nth-child(2)').allTextContents();
+      expect(incidentIps.slice(0, 5)).toEqual(first.rows.slice(0, 5).map((i) => result.rows[i].ip));
+      await screenshot(page, 'fleet-view');
+      await page.screenshot({ path: '/tmp/fleet-view.png', fullPage: true });
+      await grid.focus();
+      await page.keyboard.press('Escape');
+      await page.getByRole('heading', { name: 'Most anomalous entries' }).waitFor();
 
       // The password is nowhere: not in the page, not in the settings file, not in the answers.
       expect(await page.content()).not.toContain(ANALYST_PASSWORD);

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { FeedbackForm } from './FeedbackForm';
 import { formatDuration } from '../../../shared/duration';
 import type { AnomalyRow, LogDetail } from '../../../shared/schemas/analysis';
@@ -21,8 +21,15 @@ const fmtPercentile = (p: number) => {
   return `${n}${SUFFIX[ordinal.select(n)] ?? 'th'}`;
 };
 
+/** What the reasons are made from: an entry's detail, or a Fleet row (trained on the sample). */
+export interface Explained {
+  score: { models: Partial<Record<string, { vote: boolean }>> } | null;
+  features: object | null;
+  featurePercentiles: Record<string, number> | null;
+}
+
 /** Plain-language reasons: which models voted, and which features stand out against training. */
-export function explain(d: LogDetail): string[] {
+export function explain(d: Explained): string[] {
   const reasons: string[] = [];
   if (d.score) {
     const models = Object.entries(d.score.models);
@@ -162,11 +169,25 @@ function Features({ d }: { d: LogDetail }) {
 function Models({ d }: { d: LogDetail }) {
   if (!d.score) return <p className="muted">This entry has not been scored yet.</p>;
   return (
+    <ModelVotes
+      models={d.score.models}
+      caption={
+        <>
+          Model version {d.score.modelVersion}: {d.score.votes} vote{d.score.votes === 1 ? '' : 's'}, combined score{' '}
+          {fmtScore(d.score.combinedScore)}
+        </>
+      }
+    />
+  );
+}
+
+type Verdict = { score: number; threshold: number; vote: boolean };
+
+/** Each model's score against its threshold, and its vote. */
+export function ModelVotes({ models, caption }: { models: Partial<Record<string, Verdict>>; caption: ReactNode }) {
+  return (
     <table className="mini">
-      <caption>
-        Model version {d.score.modelVersion}: {d.score.votes} vote{d.score.votes === 1 ? '' : 's'}, combined score{' '}
-        {fmtScore(d.score.combinedScore)}
-      </caption>
+      <caption>{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Model</th>
@@ -180,7 +201,7 @@ function Models({ d }: { d: LogDetail }) {
         </tr>
       </thead>
       <tbody>
-        {Object.entries(d.score.models).map(([name, m]) =>
+        {Object.entries(models).map(([name, m]) =>
           m ? (
             <tr key={name}>
               <th scope="row">{name}</th>

@@ -39,7 +39,11 @@ interface FleetState {
   error: { what: 'connection' | 'analysis'; message: string } | null;
   stage: { text: string; fraction: number } | null;
   result: Result | null;
+  /** The selected row among those shown (all returned rows, or the open incident's). */
   selected: number;
+  /** The selected incident, and the one whose rows the row grid shows (null: all rows). */
+  incidentSelected: number;
+  incidentOpen: number | null;
   edit(patch: Partial<Omit<FleetForm, 'columns'>>): void;
   editColumn(role: FleetRole, name: string): void;
   load(): Promise<void>;
@@ -48,6 +52,17 @@ interface FleetState {
   analyse(range: { from: number; to: number; windowMs: number; limit: number }): Promise<void>;
   progress(stage: string, fraction: number): void;
   select(index: number): void;
+  selectIncident(index: number): void;
+  /** Shows only this incident's rows (null: all of them again). */
+  openIncident(index: number | null): void;
+}
+
+/** The rows the row grid shows: the open incident's, or every returned row. */
+export function shownRows(s: Pick<FleetState, 'result' | 'incidentOpen'>): Result['rows'] {
+  const r = s.result;
+  if (!r) return [];
+  const open = s.incidentOpen === null ? undefined : r.incidents[s.incidentOpen];
+  return open ? open.rows.map((i) => r.rows[i]) : r.rows;
 }
 
 /** The mapping as the contract takes it: empty optional roles left out. */
@@ -73,6 +88,8 @@ export const useFleet = create<FleetState>((set, get) => ({
   stage: null,
   result: null,
   selected: -1,
+  incidentSelected: -1,
+  incidentOpen: null,
   edit: (patch) => set((s) => ({ form: { ...s.form, ...patch } })),
   editColumn: (role, name) => set((s) => ({ form: { ...s.form, columns: { ...s.form.columns, [role]: name } } })),
   load: async () => {
@@ -144,7 +161,12 @@ export const useFleet = create<FleetState>((set, get) => ({
     set({ busy: 'analysing', error: null, stage: { text: 'starting', fraction: 0 } });
     try {
       const result = await api().fleetAnalyse(range);
-      set({ result, selected: result.rows.length ? 0 : -1 });
+      set({
+        result,
+        selected: result.rows.length ? 0 : -1,
+        incidentSelected: result.incidents.length ? 0 : -1,
+        incidentOpen: null,
+      });
     } catch (err) {
       set({ error: { what: 'analysis', message: errorText(err) } });
     } finally {
@@ -155,7 +177,15 @@ export const useFleet = create<FleetState>((set, get) => ({
     if (get().busy === 'analysing') set({ stage: { text, fraction } });
   },
   select: (index) => {
-    const n = get().result?.rows.length ?? 0;
+    const n = shownRows(get()).length;
     if (n) set({ selected: Math.max(0, Math.min(n - 1, index)) });
+  },
+  selectIncident: (index) => {
+    const n = get().result?.incidents.length ?? 0;
+    if (n) set({ incidentSelected: Math.max(0, Math.min(n - 1, index)) });
+  },
+  openIncident: (index) => {
+    const n = get().result?.incidents.length ?? 0;
+    if (index === null || (index >= 0 && index < n)) set({ incidentOpen: index, selected: 0 });
   },
 }));

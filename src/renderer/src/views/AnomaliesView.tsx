@@ -5,7 +5,7 @@ import { anomaliesToCsv, exportFileName } from '../components/csv';
 import { DetailPanel } from '../components/DetailPanel';
 import { EmptyState } from '../components/EmptyState';
 import { fmtInt, fmtScore, fmtTime } from '../components/format';
-import { statusClass } from '../components/IncidentText';
+import { EndpointCell, StatusCell, VotesCell } from '../components/EntryCells';
 import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
 import { exportAnomaliesCsv, useAnomalies, type AnomalyFilter } from '../store/anomaliesStore';
 import { useApp } from '../store/appStore';
@@ -32,19 +32,14 @@ function columns(utc: boolean, filter: AnomalyFilter): GridColumn<AnomalyRow>[] 
     {
       header: 'Endpoint',
       className: 'mono ellipsis',
-      cell: (r) => (
-        <>
-          {r.method ? <span className="method">{r.method}</span> : null}
-          {r.endpoint}
-        </>
-      ),
+      cell: (r) => <EndpointCell method={r.method} endpoint={r.endpoint} />,
       title: (r) => r.endpoint,
     },
-    { header: 'Status', className: 'num', cell: (r) => <span className={statusClass(r.status)}>{r.status}</span> },
+    { header: 'Status', className: 'num', cell: (r) => <StatusCell status={r.status} /> },
     {
       header: 'Votes',
       className: 'num',
-      cell: (r) => <span className={`votes v${Math.min(r.votes, 3)}`}>{r.votes}</span>,
+      cell: (r) => <VotesCell votes={r.votes} />,
       label: (r) => `${r.votes} votes`,
     },
     { header: 'Score', className: 'num', cell: (r) => fmtScore(r.combinedScore), sort: sortBy(filter, 'score') },

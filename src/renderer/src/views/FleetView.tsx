@@ -1,13 +1,27 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { WINDOW_PRESETS } from '../../../shared/config';
-import { FLEET_LIMITS, FLEET_ROLES, type FleetRole, type FleetTopRow } from '../../../shared/schemas/fleet';
+import {
+  FLEET_LIMITS,
+  FLEET_ROLES,
+  type FleetAnalyseResult,
+  type FleetIncident,
+  type FleetRole,
+  type FleetTopRow,
+} from '../../../shared/schemas/fleet';
+import type { Features } from '../../../shared/schemas/original';
+import { useShallow } from 'zustand/react/shallow';
+import { explain, ModelVotes } from '../components/DetailPanel';
+import { EndpointCell, StatusCell, VotesCell } from '../components/EntryCells';
 import { fmtBytes, fmtInt, fmtScore, fmtTime } from '../components/format';
+import { incidentColumns } from '../components/IncidentColumns';
 import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
 import { TimeField } from '../components/TimeField';
-import { useFleet } from '../store/fleetStore';
+import { shownRows, useFleet } from '../store/fleetStore';
 import { useUtc } from '../store/prefsStore';
 
 const ROW_HEIGHT = 32;
+/** As the Incidents view: label and summary wrap to two lines. */
+const INCIDENT_ROW_HEIGHT = 48;
 
 const ROLE_LABELS: Record<FleetRole, string> = {
   timestamp: 'Timestamp',
@@ -207,8 +221,8 @@ function AnalyseForm() {
     <form className="panel" onSubmit={submit} aria-labelledby="fleet-analyse-title">
       <h3 id="fleet-analyse-title">Analyse a time range</h3>
       <p className="muted small">
-        Features are computed on the server; a stratified sample trains Isolation Forest here; every entry is scored on
-        the server and only the most anomalous come back.
+        Features are computed on the server; a stratified sample trains Isolation Forest, LOF and KNN here; the forest
+        scores every entry on the server, the most anomalous come back, and LOF, KNN and the vote score those here.
       </p>
       <div className="row">
         <TimeField id="fleet-from" label="From" value={range.from} onCommit={setEnd('from')} />
@@ -257,6 +271,7 @@ function AnalyseForm() {
   );
 }
 
+/** The Anomalies grid's columns, with the window's counts and the server forest's flag beside the vote. */
 function columns(utc: boolean): GridColumn<FleetTopRow>[] {
   return [
     { header: 'Time', className: 'mono', cell: (r) => fmtTime(r.tsMs, utc) },
@@ -264,80 +279,173 @@ function columns(utc: boolean): GridColumn<FleetTopRow>[] {
     {
       header: 'Endpoint',
       className: 'mono ellipsis',
-      cell: (r) => (
-        <>
-          {r.method ? <span className="method">{r.method}</span> : null} {r.path ?? '—'}
-        </>
-      ),
+      cell: (r) => <EndpointCell method={r.method} endpoint={r.path ?? '—'} />,
       title: (r) => `${r.method ?? ''} ${r.path ?? ''}`.trim(),
     },
-    { header: 'Status', className: 'num', cell: (r) => (r.status === null ? '—' : String(r.status)) },
+    { header: 'Status', className: 'num', cell: (r) => <StatusCell status={r.status} /> },
     { header: 'Requests', className: 'num', cell: (r) => fmtInt(r.requestCount) },
     { header: '4xx', className: 'num', cell: (r) => fmtInt(r.clientErrorCount) },
     { header: '5xx', className: 'num', cell: (r) => fmtInt(r.serverErrorCount) },
     {
-      header: 'Flagged',
+      header: 'Forest',
       className: 'num',
       cell: (r) => (r.flagged ? '●' : ''),
-      label: (r) => (r.flagged ? 'flagged' : 'not flagged'),
+      label: (r) => (r.flagged ? 'flagged by Isolation Forest on the server' : 'not flagged by Isolation Forest'),
     },
-    { header: 'Score', className: 'num', cell: (r) => fmtScore(r.score) },
+    { header: 'Votes', className: 'num', cell: (r) => <VotesCell votes={r.votes} />, label: (r) => `${r.votes} votes` },
+    { header: 'Score', className: 'num', cell: (r) => fmtScore(r.combinedScore) },
   ];
 }
 
+/** j/k and friends move; Escape goes back from one incident's rows to all of them. */
 function gridKey(key: string, pageRows: number): boolean {
   const s = useFleet.getState();
-  const total = s.result?.rows.length ?? 0;
-  return listKey(key, pageRows, { selected: s.selected, total, select: s.select, open: () => undefined });
+  const total = shownRows(s).length;
+  if (listKey(key, pageRows, { selected: s.selected, total, select: s.select, open: () => undefined })) return true;
+  if (key === 'Escape' && s.incidentOpen !== null) {
+    s.openIncident(null);
+    return true;
+  }
+  return false;
 }
 const rowId = (r: FleetTopRow) => `${r.ip}|${r.tsMs}|${r.arrival}`;
 const noOpen = () => undefined;
 
-/** The selected row's own fields and its verdict in full. */
-function SelectedRow({ row }: { row: FleetTopRow | undefined }) {
+/** j/k and friends move; Enter shows the incident's rows below. */
+function incidentKey(key: string, pageRows: number): boolean {
+  const s = useFleet.getState();
+  const total = s.result?.incidents.length ?? 0;
+  const open = () => s.openIncident(s.incidentSelected);
+  return listKey(key, pageRows, { selected: s.incidentSelected, total, select: s.selectIncident, open });
+}
+const openIncidentAt = (index: number) => {
+  useFleet.getState().selectIncident(index);
+  useFleet.getState().openIncident(index);
+};
+const incidentId = (i: FleetIncident) => i.id;
+
+const FEATURES = [
+  ['request_count', 'requestCount'],
+  ['client_error_count', 'clientErrorCount'],
+  ['server_error_count', 'serverErrorCount'],
+] as const;
+
+/** The selected row in full: its own fields, and why it was flagged, as the Anomalies view says it. */
+function SelectedRow({ row, typical }: { row: FleetTopRow | undefined; typical: Features }) {
   const utc = useUtc();
   if (!row) return null;
+  const features = Object.fromEntries(FEATURES.map(([name, key]) => [name, row[key]])) as Features;
+  const reasons = explain({ score: { models: row.models }, features, featurePercentiles: row.featurePercentiles });
   return (
-    <dl className="fleet-selected small" aria-label="Selected entry">
-      <dt>Entry</dt>
-      <dd className="mono">
-        {fmtTime(row.tsMs, utc)} {row.ip} {row.method ?? ''} {row.path ?? ''} → {row.status ?? '—'}
-        {row.bytes === null ? '' : ` · ${fmtBytes(row.bytes)}`}
-        {row.arrival ? ` · arrival ${row.arrival}` : ''}
-      </dd>
-      <dt>User agent</dt>
-      <dd className="mono ellipsis" title={row.userAgent ?? ''}>
-        {row.userAgent ?? '—'}
-      </dd>
-      <dt>Isolation Forest</dt>
-      <dd>
-        score {fmtScore(row.score)} ({row.flagged ? 'flagged' : 'not flagged'}), path total {row.pathTotal.toFixed(3)} ·
-        in the window: {fmtInt(row.requestCount)} requests, {fmtInt(row.clientErrorCount)} × 4xx,{' '}
-        {fmtInt(row.serverErrorCount)} × 5xx
-      </dd>
-    </dl>
+    <div className="fleet-selected" aria-label="Selected entry" role="region">
+      <dl className="facts small">
+        <dt>Entry</dt>
+        <dd className="mono break">
+          {fmtTime(row.tsMs, utc)} {row.ip} {row.method ?? ''} {row.path ?? ''} → {row.status ?? '—'}
+          {row.bytes === null ? '' : ` · ${fmtBytes(row.bytes)}`}
+          {row.arrival ? ` · arrival ${row.arrival}` : ''}
+        </dd>
+        <dt>User agent</dt>
+        <dd className="mono ellipsis" title={row.userAgent ?? ''}>
+          {row.userAgent ?? '—'}
+        </dd>
+      </dl>
+      <div className="why">
+        <h5 id="fleet-why-title">{row.isAnomaly ? 'Why flagged' : 'Why this score'}</h5>
+        <ul aria-labelledby="fleet-why-title">
+          {reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </div>
+      <table className="mini">
+        <caption>Counts in the window against the training sample</caption>
+        <thead>
+          <tr>
+            <th scope="col">Feature</th>
+            <th scope="col" className="num">
+              Value
+            </th>
+            <th scope="col" className="num">
+              Typical
+            </th>
+            <th scope="col" className="num">
+              Sample percentile
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {FEATURES.map(([name]) => (
+            <tr key={name}>
+              <th scope="row">{FEATURE_NAMES[name]}</th>
+              <td className="num">{fmtInt(features[name])}</td>
+              <td className="num">{fmtInt(typical[name])}</td>
+              <td className={`num ${row.featurePercentiles[name] >= 95 ? 'over' : ''}`}>
+                {Math.floor(row.featurePercentiles[name])}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ModelVotes
+        models={row.models}
+        caption={
+          <>
+            {row.votes} of 3 votes{row.isAnomaly ? ': flagged' : ''}, combined score {fmtScore(row.combinedScore)}
+          </>
+        }
+      />
+    </div>
   );
 }
 
-function Results() {
-  const result = useFleet((s) => s.result);
-  const selected = useFleet((s) => s.selected);
+const FEATURE_NAMES: Record<keyof Features, string> = {
+  request_count: 'Requests',
+  client_error_count: 'Client errors (4xx)',
+  server_error_count: 'Server errors (5xx)',
+};
+
+function Incidents({ result }: { result: FleetAnalyseResult }) {
+  const selected = useFleet((s) => s.incidentSelected);
   const utc = useUtc();
-  if (!result) return null;
-  const t = result.timings;
+  if (result.incidents.length === 0)
+    return <p className="muted">No incidents: the ensemble flags none of the returned rows.</p>;
   return (
-    <section className="fleet-results" aria-label="Fleet analysis results">
+    <VirtualTable
+      label="Fleet incidents"
+      idPrefix="fleet-incident"
+      className="incident-list fleet-incidents"
+      rowHeight={INCIDENT_ROW_HEIGHT}
+      columns={incidentColumns<FleetIncident>(utc, false)}
+      rows={result.incidents}
+      rowId={incidentId}
+      selected={selected}
+      openId={null}
+      onKey={incidentKey}
+      onOpen={openIncidentAt}
+      scrollKey={result.from + result.to + result.incidents.length}
+      hint="j / k or arrows select · Enter shows the incident's rows below"
+    />
+  );
+}
+
+function Rows({ result }: { result: FleetAnalyseResult }) {
+  const selected = useFleet((s) => s.selected);
+  const open = useFleet((s) => s.incidentOpen);
+  const rows = useFleet(useShallow(shownRows));
+  const utc = useUtc();
+  const incident = open === null ? undefined : result.incidents[open];
+  return (
+    <>
       <div className="result-line">
-        <span className="count" aria-live="polite">
-          {fmtInt(result.counts.flagged)} of {fmtInt(result.counts.scored)} entries flagged · top{' '}
-          {fmtInt(result.rows.length)} shown
-        </span>
-        <span className="muted small">
-          sample {fmtInt(result.sample.rows)} rows ({result.sample.strata} strata) · {result.counts.shards} shard
-          {result.counts.shards > 1 ? 's' : ''} · sent {fmtBytes(result.bytes.sent)}, received{' '}
-          {fmtBytes(result.bytes.received)} · {Math.round(t.total)} ms (sample {Math.round(t.sample)}, train{' '}
-          {Math.round(t.train)}, score {Math.round(t.score)})
-        </span>
+        <h3 id="fleet-rows-title" className="count">
+          {incident ? `Rows of “${incident.label}” (${fmtInt(rows.length)})` : 'Most anomalous entries'}
+        </h3>
+        {incident ? (
+          <button className="link" onClick={() => useFleet.getState().openIncident(null)}>
+            Show all {fmtInt(result.rows.length)} rows (Escape)
+          </button>
+        ) : null}
       </div>
       <VirtualTable
         label="Most anomalous entries"
@@ -345,17 +453,44 @@ function Results() {
         className="fleet-grid"
         rowHeight={ROW_HEIGHT}
         columns={columns(utc)}
-        rows={result.rows}
+        rows={rows}
         rowId={rowId}
-        rowClass={(r) => (r.flagged ? 'flagged' : '')}
+        rowClass={(r) => (r.isAnomaly ? 'flagged' : '')}
         selected={selected}
         openId={null}
         onKey={gridKey}
         onOpen={noOpen}
-        scrollKey={result.from + result.to + result.rows.length}
-        hint="j / k or arrows select · lowest path total (most anomalous) first"
+        scrollKey={result.from + result.to + result.rows.length + (open ?? -1)}
+        hint="j / k or arrows select · lowest path total (most anomalous to the forest) first"
       />
-      <SelectedRow row={selected >= 0 ? result.rows[selected] : undefined} />
+      <SelectedRow row={selected >= 0 ? rows[selected] : undefined} typical={result.sample.typical} />
+    </>
+  );
+}
+
+function Results() {
+  const result = useFleet((s) => s.result);
+  if (!result) return null;
+  const t = result.timings;
+  return (
+    <section className="fleet-results" aria-label="Fleet analysis results">
+      <div className="result-line">
+        <span className="count" aria-live="polite">
+          {fmtInt(result.counts.flagged)} of {fmtInt(result.counts.scored)} entries flagged · top{' '}
+          {fmtInt(result.rows.length)} shown · {fmtInt(result.ensemble.flagged)} flagged by the vote in{' '}
+          {fmtInt(result.incidents.length)} {result.incidents.length === 1 ? 'incident' : 'incidents'}
+        </span>
+      </div>
+      <p className="muted small">
+        Isolation Forest scored and flagged every entry on the server; LOF, KNN and the vote scored the top rows here.
+        Sample {fmtInt(result.sample.rows)} rows ({result.sample.strata} strata) · {result.counts.shards} shard
+        {result.counts.shards > 1 ? 's' : ''} · sent {fmtBytes(result.bytes.sent)}, received{' '}
+        {fmtBytes(result.bytes.received)} · {Math.round(t.total)} ms (sample {Math.round(t.sample)}, train{' '}
+        {Math.round(t.train)}, score {Math.round(t.score)}, LOF and KNN {Math.round(t.candidates)})
+      </p>
+      <h3 className="count">Incidents</h3>
+      <Incidents result={result} />
+      <Rows result={result} />
     </section>
   );
 }

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
 import type { Incident } from '../../../shared/schemas/incidents';
 import { EmptyState } from '../components/EmptyState';
-import { fmtInt, fmtScore } from '../components/format';
+import { fmtInt } from '../components/format';
 import { IncidentDetail } from '../components/IncidentDetail';
-import { listKey, VirtualTable, type GridColumn } from '../components/VirtualTable';
-import { IncidentPeriod, ipsText, summaryAfterLabel } from '../components/IncidentText';
+import { incidentColumns } from '../components/IncidentColumns';
+import { listKey, VirtualTable } from '../components/VirtualTable';
 import { useApp } from '../store/appStore';
 import { useIncidents } from '../store/incidentsStore';
 import { useModels } from '../store/modelsStore';
@@ -14,28 +14,7 @@ import { useSources } from '../store/sourcesStore';
 /** Two lines per incident: the label and summary wrap instead of being cut at once. */
 const ROW_HEIGHT = 48;
 
-function columns(utc: boolean): GridColumn<Incident>[] {
-  return [
-    { header: 'Score', className: 'num', cell: (i) => fmtScore(i.score) },
-    { header: 'Incident', className: 'incident-label', cell: (i) => i.label, title: (i) => i.label },
-    { header: 'Summary', className: 'incident-summary', cell: summaryAfterLabel, title: (i) => i.summary },
-    {
-      header: 'IPs',
-      className: 'mono',
-      cell: ipsText,
-      title: (i) => (i.ipCount > i.ips.length ? `${i.ips.join(', ')}, …` : i.ips.join(', ')),
-    },
-    {
-      header: 'Flagged / entries',
-      className: 'num',
-      cell: (i) => `${fmtInt(i.flagged)} / ${fmtInt(i.entries)}`,
-    },
-    {
-      header: 'First – last',
-      cell: (i) => <IncidentPeriod firstMs={i.firstTsMs} lastMs={i.lastTsMs} utc={utc} />,
-    },
-  ];
-}
+const columns = (utc: boolean) => incidentColumns<Incident>(utc);
 
 /** j/k, arrows, Page Up/Down, Home/End move; Enter opens the incident. */
 function incidentsKey(key: string, pageRows: number): boolean {
