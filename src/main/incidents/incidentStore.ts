@@ -11,6 +11,16 @@ import type { FlaggedRow, Group } from './group';
 import { LiveGroups, type GroupDelta } from './liveGroups';
 import { FirstSightings } from './firstSeen';
 import { incidentOf } from './incidentOf';
+import {
+  addPrint,
+  BUCKET_MS,
+  bucketOf,
+  flaggedBuckets,
+  readPrints,
+  samePrint,
+  SCORE_SQL,
+  type Prints,
+} from './flaggedPrints';
 import { Job, SLICE_MS } from './slices';
 
 type Query = z.output<typeof IncidentQuerySchema>;
@@ -20,6 +30,8 @@ const MAX_DETAIL_ROWS = 5_000;
 const CHUNK = 500;
 /** More entries stored since the last update than this: a full build (in slices) rather than one long read of them. */
 const MAX_FOLLOWED = 50_000;
+/** Hours of prints compared per step when looking for what a rescoring changed. */
+const PRINT_WINDOW = 24 * 7;
 /** Updates a waiting reader lets run before it takes the state as is (the tail never stops). */
 const MAX_ROUNDS = 4;
 
@@ -75,6 +87,8 @@ interface Base {
   dataStart: number;
   /** When each IP was first seen (among logs up to logsUpTo). */
   sightings: FirstSightings;
+  /** The flagged entries (suppressed ones too) with ids up to scoredUpTo, per hour (flaggedPrints.ts). */
+  prints: Prints;
   groups: LiveGroups;
   entryOf: Map<Group, Entry>;
 }
@@ -91,6 +105,8 @@ interface Base {
 export class IncidentStore {
   private state: State | null = null;
   private job: Job<State> | null = null;
+  /** Full builds begun (tests check that a rescoring is followed without one). */
+  fullBuilds = 0;
 
   constructor(
     private readonly db: Db,
@@ -257,6 +273,8 @@ export class IncidentStore {
     if (prev?.base.setting === p.setting) {
       const next = this.extend(prev, p);
       if (next) return yield* next;
+      const again = yield* this.regroupChanged(prev, p);
+      if (again) return again;
     }
     for (;;) {
       const built = yield* this.build(p);
@@ -296,6 +314,7 @@ export class IncidentStore {
 
   /** Every flagged entry grouped afresh, in steps; null when the scores changed under it (then it starts again). */
   private *build(p: Probe): Generator<void, State | null> {
+    this.fullBuilds++;
     const dataStart = this.dataStart();
     const sightings = new FirstSightings(this.db, dataStart, this.windowMs(), p.logsUpTo);
     const base: Base = {
@@ -306,6 +325,7 @@ export class IncidentStore {
       logsUpTo: p.logsUpTo,
       dataStart,
       sightings,
+      prints: new Map(),
       // Entries closer than the catalogue's long window belong together: a slow brute force (a
       // POST every few minutes) is one incident, as its 1 h counts are one story.
       groups: new LiveGroups(catalogueLookbackMs(this.windowMs()), (ip, atMs) => sightings.isNew(ip, atMs)),
@@ -313,9 +333,18 @@ export class IncidentStore {
     };
     // Ids and scores from the covering scores_flagged index, then the logs rows by id in chunks
     // (CROSS JOIN keeps SQLite on the listed ids).
-    const flagged = cached(this.db, 'SELECT log_id, combined_score FROM scores WHERE is_anomaly = 1 AND +log_id <= ?')
+    const snapshot = cached(
+      this.db,
+      `SELECT s.log_id, s.combined_score, s.ts_ms, ${SCORE_SQL} FROM scores s WHERE s.is_anomaly = 1 AND +s.log_id <= ?`,
+    )
       .raw()
-      .all(p.scoredUpTo) as Array<[number, number]>;
+      .all(p.scoredUpTo) as Array<[number, number, number, number]>;
+    const flagged: Array<[number, number]> = new Array(snapshot.length);
+    for (let i = 0; i < snapshot.length; i++) {
+      const [id, score, tsMs, q] = snapshot[i];
+      addPrint(base.prints, tsMs, id, q);
+      flagged[i] = [id, score];
+    }
     flagged.sort((a, b) => a[0] - b[0]);
     const read = cached(
       this.db,
@@ -331,8 +360,9 @@ export class IncidentStore {
     yield* sightings.prepare([...new Set(rows.map((r) => r.ip))]);
     const groups = yield* base.groups.load(rows);
     yield;
-    // Rescored meanwhile (a retrain), a rule added, or the data cut: what was read may be mixed.
-    if (this.probe().setting !== p.setting || !this.unchangedUpTo(base)) return null;
+    // A rule added or the data cut meanwhile: what was read may be mixed. Scores written meanwhile
+    // are not: the state is that of the snapshot, whose prints show the next update what changed.
+    if (this.probe().setting !== p.setting || this.dataStart() !== dataStart) return null;
     const incidents: Entry[] = [];
     for (let i = 0; i < groups.length; i += CHUNK) {
       yield;
@@ -359,7 +389,88 @@ export class IncidentStore {
     const base: Base = { ...old, count: p.count, sum: p.sum, scoredUpTo: p.scoredUpTo, logsUpTo };
     const refresh = base.sightings.follow(stored, logsUpTo);
     base.sightings.prepareMore(added.map((r) => r.ip));
+    const tail = cached(
+      this.db,
+      `SELECT s.ts_ms, s.log_id, ${SCORE_SQL} FROM scores s WHERE s.log_id > ? AND s.log_id <= ? AND s.is_anomaly = 1`,
+    )
+      .raw()
+      .all(old.scoredUpTo, p.scoredUpTo) as Array<[number, number, number]>;
+    for (const [tsMs, id, q] of tail) addPrint(base.prints, tsMs, id, q);
     return this.applying(prev, base, p.key, added, refresh, stored);
+  }
+
+  /**
+   * A background rescoring's case: older entries got new scores a time range at a time. The
+   * hours whose prints changed (flaggedPrints.ts) lose their rows from the grouping and get their
+   * flagged entries back as they are now, their IPs grouped again; every other hour is as the
+   * state has it. Null when most entries changed (a full build costs less) or the data changed.
+   */
+  private *regroupChanged(prev: State, p: Probe): Generator<void, State | null> {
+    const old = prev.base;
+    const { logsUpTo } = p;
+    if (this.dataStart() !== old.dataStart) return null;
+    if (logsUpTo < old.logsUpTo || logsUpTo - old.logsUpTo > MAX_FOLLOWED) return null;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const b of old.prints.keys()) {
+      if (b < lo) lo = b;
+      if (b > hi) hi = b;
+    }
+    const span = flaggedBuckets(this.db);
+    if (span) [lo, hi] = [Math.min(lo, span[0]), Math.max(hi, span[1])];
+    const dirty = new Set<number>();
+    let changed = 0;
+    for (let from = lo; from <= hi; from += PRINT_WINDOW) {
+      yield;
+      const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
+      for (let b = from; b < from + PRINT_WINDOW && b <= hi; b++) {
+        const was = old.prints.get(b);
+        const is = now.get(b);
+        if (samePrint(was, is)) continue;
+        dirty.add(b);
+        changed += Math.max(was?.count ?? 0, is?.count ?? 0);
+      }
+      if (changed > p.count / 2) return null;
+    }
+    // Their rows now, in runs of consecutive hours.
+    const read = cached(
+      this.db,
+      `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
+              l.user_agent AS userAgent, s.combined_score AS score, ${SCORE_SQL} AS q, ${suppressedSql()} AS hidden
+         FROM scores s CROSS JOIN logs l ON l.id = s.log_id
+         WHERE s.is_anomaly = 1 AND s.ts_ms >= ? AND s.ts_ms < ? AND +s.log_id <= ?`,
+    );
+    const prints: Prints = new Map();
+    const added: FlaggedRow[] = [];
+    const hours = [...dirty].sort((a, b) => a - b);
+    for (let i = 0; i < hours.length;) {
+      yield;
+      let j = i + 1;
+      while (j < hours.length && hours[j] === hours[j - 1] + 1) j++;
+      const rows = read.all(hours[i] * BUCKET_MS, (hours[j - 1] + 1) * BUCKET_MS, p.scoredUpTo) as Array<
+        FlaggedRow & { q: number; hidden: number }
+      >;
+      for (const { q, hidden, ...r } of rows) {
+        addPrint(prints, r.tsMs, r.id, q);
+        if (!hidden) added.push(r);
+      }
+      i = j;
+    }
+    const inDirty = (tsMs: number) => dirty.has(bucketOf(tsMs));
+    const gone = old.groups.rowsWhere(inDirty);
+    const removed = new Set(gone.map((r) => r.id));
+    const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
+    const base: Base = { ...old, count: p.count, sum: p.sum, scoredUpTo: p.scoredUpTo, logsUpTo };
+    const refresh = base.sightings.follow(stored, logsUpTo);
+    base.sightings.prepareMore(added.map((r) => r.ip));
+    for (const r of gone) refresh.add(r.ip);
+    for (const r of added) refresh.add(r.ip);
+    for (const b of dirty) {
+      const now = prints.get(b);
+      if (now) base.prints.set(b, now);
+      else base.prints.delete(b);
+    }
+    return yield* this.applying(prev, base, p.key, added, refresh, stored, removed);
   }
 
   private *applying(
@@ -369,9 +480,12 @@ export class IncidentStore {
     added: FlaggedRow[],
     refresh: Set<string>,
     stored: NewEntries,
+    removed: Set<number> = new Set(),
   ): Generator<void, State> {
     const delta: GroupDelta =
-      added.length > 0 || refresh.size > 0 ? yield* base.groups.add(added, refresh) : { removed: [], added: [] };
+      added.length > 0 || refresh.size > 0
+        ? yield* base.groups.add(added, refresh, removed)
+        : { removed: [], added: [] };
     yield;
     const gone = new Set<Entry>();
     const goneById = new Map<string, Entry>();
@@ -395,7 +509,7 @@ export class IncidentStore {
       if (stored.size > 0) i.entries += countNew(stored, this.ipsOf(x), i.firstTsMs, i.lastTsMs);
       x.countedUpTo = base.logsUpTo;
     }
-    return { key, incidents, flagged: prev.flagged + added.length, base };
+    return { key, incidents, flagged: prev.flagged - removed.size + added.length, base };
   }
 
   private entriesFor(groups: readonly Group[], base: Base, into: Entry[]): void {

@@ -130,8 +130,14 @@ export class LiveGroups {
    * sighting changed); yields now and then so a caller can spread the work. Returns the groups
    * that went and came; an unchanged group keeps its object, so what hangs on it can be kept.
    * Groups of `refresh` IPs' runs are always new objects (their summaries say the IP's age).
+   * `removed`: ids of rows that leave first (rescored: no longer flagged, or flagged anew with
+   * another score, then in `rows` again); their IPs must be in `refresh`.
    */
-  *add(rows: readonly FlaggedRow[], refresh: ReadonlySet<string> = new Set()): Generator<void, GroupDelta> {
+  *add(
+    rows: readonly FlaggedRow[],
+    refresh: ReadonlySet<string> = new Set(),
+    removed: ReadonlySet<number> = new Set(),
+  ): Generator<void, GroupDelta> {
     const incoming = new Map<string, FlaggedRow[]>();
     for (const r of rows) {
       const list = incoming.get(r.ip);
@@ -144,7 +150,7 @@ export class LiveGroups {
     const ips = [...incoming];
     for (let i = 0; i < ips.length; i += STEP) {
       if (i > 0) yield;
-      this.resplit(ips.slice(i, i + STEP), refresh, changes);
+      this.resplit(ips.slice(i, i + STEP), refresh, removed, changes);
     }
     let n = 0;
     for (const [e, c] of changes.members) {
@@ -155,12 +161,19 @@ export class LiveGroups {
   }
 
   /** The IPs' rows with the new ones, cut into runs again; runs that stay the same keep their object. */
-  private resplit(batch: ReadonlyArray<[string, FlaggedRow[]]>, refresh: ReadonlySet<string>, changes: Changes): void {
+  private resplit(
+    batch: ReadonlyArray<[string, FlaggedRow[]]>,
+    refresh: ReadonlySet<string>,
+    removed: ReadonlySet<number>,
+    changes: Changes,
+  ): void {
     for (const [ip, fresh] of batch) {
       fresh.sort(byTime);
-      const had = this.rowsByIp.get(ip);
+      let had = this.rowsByIp.get(ip);
+      if (had && removed.size > 0) had = had.filter((r) => !removed.has(r.id));
       const all = had ? merge(had, fresh, byTime) : fresh;
-      this.rowsByIp.set(ip, all);
+      if (all.length > 0) this.rowsByIp.set(ip, all);
+      else this.rowsByIp.delete(ip);
       const forced = refresh.has(ip);
       const old = this.runsByIp.get(ip) ?? NO_RUNS;
       const oldByKey = old.length > 0 ? new Map<string, Run>() : null;
@@ -187,8 +200,16 @@ export class LiveGroups {
         if (run.endpoint === null) changes.drop(run.group, forced);
         else changes.of(run.endpoint).gone.add(run);
       }
-      this.runsByIp.set(ip, next);
+      if (next.length > 0) this.runsByIp.set(ip, next);
+      else this.runsByIp.delete(ip);
     }
+  }
+
+  /** The rows held whose timestamp `inside` accepts (what a rescored time range had flagged). */
+  rowsWhere(inside: (tsMs: number) => boolean): FlaggedRow[] {
+    const out: FlaggedRow[] = [];
+    for (const rows of this.rowsByIp.values()) for (const r of rows) if (inside(r.tsMs)) out.push(r);
+    return out;
   }
 
   /**
@@ -370,7 +391,12 @@ export class LiveGroups {
     // What the replaced clusters held may go (gone members are among them: none is before `first`).
     for (let i = c; i < stopAt; i++) {
       const x = old[i];
-      if (x.group) changes.drop(x.group, false);
+      // A forced member (its IP refreshed, or its rows rescored) may hold new scores under the same extent.
+      if (x.group)
+        changes.drop(
+          x.group,
+          x.members.some((m) => changes.forcedRuns.has(m)),
+        );
       else for (const m of x.members) changes.drop(m.group, changes.forcedRuns.has(m));
     }
     for (const x of swept) {

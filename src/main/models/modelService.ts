@@ -25,6 +25,8 @@ export interface ModelServiceDeps {
   anomalyRows: (ids: number[]) => AnomalyRow[];
   /** When a training scores only its span and rescores the rest afterwards (BACKGROUND_RESCORE). */
   backgroundRescore?: BackgroundRescore;
+  /** Called after each chunk of that rescoring is written (the incidents follow it a chunk at a time). */
+  onRescoredChunk?: () => void;
 }
 
 export interface BackgroundRescore {
@@ -329,6 +331,7 @@ export class ModelService {
         });
         first = false;
         await this.writer.write(version, chunk.scored);
+        this.deps.onRescoredChunk?.();
         rows += chunk.scored.ids.length;
         fromTs = chunk.nextFromTs;
       }
