@@ -24,6 +24,15 @@ import { STATUS_CLASS_SQL, assertWindowMs } from './types';
 export interface ScanScope {
   /** Only rows with ts_ms ≥ fromTsMs get results; rows of the W before are read as context. */
   fromTsMs?: number;
+  /**
+   * Only rows with ts_ms < toTsMs are read (and get results): a time slice of a larger run, so
+   * the id-indexed arrays cover the slice, not the table. A row's window holds only rows at or
+   * before its own ts, so nothing after the slice can change its counts. Each IP is then read
+   * by its own seek on (ip, ts_ms): an IP range would scan those IPs' rows of every slice.
+   */
+  toTsMs?: number;
+  /** With toTsMs: every IP that may have rows in the slice (the table's, read once per run). */
+  ips?: readonly string[];
 }
 
 /** Results indexed by `id − baseId`; `request[k] === 0` means no row with that id in scope. */
@@ -65,24 +74,22 @@ export function* scanWindowFeatures(
 ): Generator<ScanProgress, FeatureColumns, void> {
   assertWindowMs(windowMs);
   const from = scope.fromTsMs;
+  const to = scope.toTsMs;
   if (from !== undefined && !Number.isSafeInteger(from)) throw new RangeError('fromTsMs must be whole ms');
+  if (to !== undefined && !Number.isSafeInteger(to)) throw new RangeError('toTsMs must be whole ms');
   // Context: rows with ts > from − W are all any in-scope row's window can contain.
-  const filter = from === undefined ? '' : ` AND ts_ms > ${from - windowMs}`;
+  const filter =
+    (from === undefined ? '' : ` AND ts_ms > ${from - windowMs}`) + (to === undefined ? '' : ` AND ts_ms < ${to}`);
 
-  const span = db.prepare(`SELECT min(id), max(id) FROM logs WHERE 1${filter}`).raw().get() as [
+  const span = db.prepare(`SELECT min(id), max(id), count(*) FROM logs WHERE 1${filter}`).raw().get() as [
     number | null,
     number | null,
+    number,
   ];
   if (span[0] === null || span[1] === null) return EMPTY;
   const baseId = span[0];
   const size = span[1] - baseId + 1;
-
-  const groups = db.prepare(`SELECT ip, COUNT(*) FROM logs WHERE 1${filter} GROUP BY ip ORDER BY ip`).raw().all() as [
-    string,
-    number,
-  ][];
-  let total = 0;
-  for (const g of groups) total += g[1];
+  const total = span[2];
 
   // Status classes by id, read in rowid slices so no single array of the column is built.
   const cls = new Uint8Array(size);
@@ -100,11 +107,67 @@ export function* scanWindowFeatures(
   const request = new Int32Array(size);
   const client = new Int32Array(size);
   const server = new Int32Array(size);
-  const readTs = db.prepare(`SELECT ts_ms FROM logs WHERE ip >= ? AND ip <= ?${filter} ORDER BY ip, ts_ms, id`).pluck();
-  const readId = db.prepare(`SELECT id FROM logs WHERE ip >= ? AND ip <= ?${filter} ORDER BY ip, ts_ms, id`).pluck();
   const minTs = from ?? -Infinity;
   let rows = 0;
+  /** Two pointers over one IP's rows [start, end) in (ts, id) order: `head` is the oldest row
+   *  still inside (t − W, t]; everything from head to k is in the window and sorts at or before k. */
+  const countWindows = (ts: readonly number[], ids: readonly number[], start: number, end: number): void => {
+    let head = start;
+    let c4 = 0;
+    let c5 = 0;
+    for (let k = start; k < end; k++) {
+      const t = ts[k];
+      const edge = t - windowMs;
+      while (ts[head] <= edge) {
+        const c = cls[ids[head] - baseId];
+        if (c === 1) c4--;
+        else if (c === 2) c5--;
+        head++;
+      }
+      const slot = ids[k] - baseId;
+      const c = cls[slot];
+      if (c === 1) c4++;
+      else if (c === 2) c5++;
+      if (t >= minTs) {
+        request[slot] = k - head + 1;
+        client[slot] = c4;
+        server[slot] = c5;
+        rows++;
+      }
+    }
+  };
+  const changed = (): Error => new Error('logs changed during the feature scan; run it inside a transaction');
   let done = 0;
+
+  if (to !== undefined) {
+    // A time slice: one seek per IP on (ip, ts_ms); an IP range would read its IPs' other slices too.
+    const readTs = db.prepare(`SELECT ts_ms FROM logs WHERE ip = ?${filter} ORDER BY ts_ms, id`).pluck();
+    const readId = db.prepare(`SELECT id FROM logs WHERE ip = ?${filter} ORDER BY ts_ms, id`).pluck();
+    const ips = scope.ips ?? (db.prepare(`SELECT DISTINCT ip FROM logs WHERE 1${filter}`).pluck().all() as string[]);
+    let sinceStep = 0;
+    for (const ip of ips) {
+      const ts = readTs.all(ip) as number[];
+      if (ts.length === 0) continue;
+      const ids = readId.all(ip) as number[];
+      if (ids.length !== ts.length) throw changed();
+      countWindows(ts, ids, 0, ts.length);
+      done += ts.length;
+      sinceStep += ts.length;
+      if (sinceStep >= CHUNK_ROWS) {
+        sinceStep = 0;
+        yield { done, total };
+      }
+    }
+    if (done !== total) throw changed();
+    return { baseId, request, client, server, rows };
+  }
+
+  const groups = db.prepare(`SELECT ip, COUNT(*) FROM logs WHERE 1${filter} GROUP BY ip ORDER BY ip`).raw().all() as [
+    string,
+    number,
+  ][];
+  const readTs = db.prepare(`SELECT ts_ms FROM logs WHERE ip >= ? AND ip <= ?${filter} ORDER BY ip, ts_ms, id`).pluck();
+  const readId = db.prepare(`SELECT id FROM logs WHERE ip >= ? AND ip <= ?${filter} ORDER BY ip, ts_ms, id`).pluck();
   let g0 = 0;
   while (g0 < groups.length) {
     let g1 = g0;
@@ -113,41 +176,13 @@ export function* scanWindowFeatures(
       chunkRows += groups[g1][1];
       g1++;
     }
-    const first = groups[g0][0];
-    const last = groups[g1 - 1][0];
-    const ts = readTs.all(first, last) as number[];
-    const ids = readId.all(first, last) as number[];
-    if (ts.length !== chunkRows || ids.length !== chunkRows) {
-      throw new Error('logs changed during the feature scan; run it inside a transaction');
-    }
+    const ts = readTs.all(groups[g0][0], groups[g1 - 1][0]) as number[];
+    const ids = readId.all(groups[g0][0], groups[g1 - 1][0]) as number[];
+    if (ts.length !== chunkRows || ids.length !== chunkRows) throw changed();
     let start = 0;
     for (let g = g0; g < g1; g++) {
       const end = start + groups[g][1];
-      // Two pointers over one IP's rows in (ts, id) order: `head` is the oldest row still
-      // inside (t − W, t]; everything from head to k is in the window and sorts at or before k.
-      let head = start;
-      let c4 = 0;
-      let c5 = 0;
-      for (let k = start; k < end; k++) {
-        const t = ts[k];
-        const edge = t - windowMs;
-        while (ts[head] <= edge) {
-          const c = cls[ids[head] - baseId];
-          if (c === 1) c4--;
-          else if (c === 2) c5--;
-          head++;
-        }
-        const slot = ids[k] - baseId;
-        const c = cls[slot];
-        if (c === 1) c4++;
-        else if (c === 2) c5++;
-        if (t >= minTs) {
-          request[slot] = k - head + 1;
-          client[slot] = c4;
-          server[slot] = c5;
-          rows++;
-        }
-      }
+      countWindows(ts, ids, start, end);
       start = end;
     }
     done += chunkRows;

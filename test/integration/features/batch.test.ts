@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { recomputeAllFeatures, recomputeAllFeaturesAsync } from '../../../src/main/features/batch';
+import { recomputeAllFeatures, recomputeAllFeaturesAsync, timeSlices } from '../../../src/main/features/batch';
+import { LOG_MINUTES_FROM_LOGS_SQL } from '../../../src/main/store/migrations';
 import { recomputeAllFeaturesSql } from '../../../src/main/features/sqlWindow';
 import { CHUNK_ROWS } from '../../../src/main/features/windowScan';
 import { bruteForce, randomRows, rng } from '../../unit/features/oracle';
@@ -100,6 +101,40 @@ describe('recomputeAllFeatures', () => {
     expect(asyncProgress.at(-1)).toBe(2 * n);
     expect(t.db.inTransaction).toBe(false);
     expect(JSON.stringify(storedFeatures(t.db))).toBe(syncRows);
+  });
+
+  it('computed in time slices (a slice per ~150 entries), equals the brute-force rule, whole and scoped', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const next = rng(seed * 7);
+      const W = [60_000, 300_000, 1][seed % 3];
+      // ~20 entries a minute over ~2 hours, with ties, exact-W gaps and late rows: windows cross the cuts.
+      let ts = 1_700_000_000_000;
+      const rows = Array.from({ length: 2500 }, () => {
+        ts += [0, 0, 1, 1000, 3000, W, W - 1, 5000][Math.floor(next() * 8)];
+        const late = next() < 0.2 ? Math.floor(next() * 3 * W) : 0;
+        return { ip: `10.0.0.${Math.floor(next() * (2 + seed))}`, tsMs: ts - late, status: [200, 404, 503][seed % 3] };
+      });
+      const t = tempDb();
+      try {
+        insertLogs(t.db, addSource(t.db, 'r.log'), rows);
+        t.db.exec(LOG_MINUTES_FROM_LOGS_SQL);
+        expect(timeSlices(t.db, undefined, 150).length).toBeGreaterThan(10);
+        const want = bruteForce(rows, W);
+        const res = await recomputeAllFeaturesAsync(t.db, W, { sliceRows: 150 });
+        expect(res.rows).toBe(rows.length);
+        expect(storedFeatures(t.db)).toEqual(want);
+        // Scoped: the rows at or after a mid ts are recomputed, slice by slice, over the stored rest.
+        const mid = rows[1250].tsMs;
+        const spoilt = t.db
+          .prepare('UPDATE features SET request_count = -1 WHERE log_id IN (SELECT id FROM logs WHERE ts_ms >= ?)')
+          .run(mid).changes;
+        expect(spoilt).toBeGreaterThan(1000);
+        await recomputeAllFeaturesAsync(t.db, W, { sliceRows: 150, fromTsMs: mid });
+        expect(storedFeatures(t.db)).toEqual(want);
+      } finally {
+        t.cleanup();
+      }
+    }
   });
 
   it('async variant rolls back on failure and refuses to start inside a transaction', async () => {
