@@ -11,7 +11,7 @@ import {
   type FleetColumns,
   type FleetTable,
 } from './clickhouseSql';
-import { scoreSql, type CompiledForest } from './iforestSql';
+import { scoreSql, scoreTopSql, type CompiledForest } from './iforestSql';
 import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
 
 /**
@@ -160,8 +160,17 @@ export function decodeSampledRow(r: WireSampledRow): SampledRow {
   return { ...decodeRow(r), stratum: int(r.od_stratum, 'od_stratum'), rank: BigInt(r.od_rank) };
 }
 
+/** What makes two scoring requests the same query (the forest is compared by identity). */
+function scoringKey(table: FleetTable, o: FleetFeatureOptions): string {
+  return JSON.stringify([table, o.windowMs, o.fromMs ?? null, o.toMs ?? null, o.dialect ?? null]);
+}
+
 export class ClickHouseSource {
   private version: string | undefined;
+  /** The scoring query in flight, which a scoreCounts call for the same forest and range shares. */
+  private scoring:
+    | { forest: CompiledForest; key: string; result: Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> }
+    | undefined;
 
   /** Takes any client, so tests can hand in one wired to an in-process engine. */
   constructor(private readonly client: ClickHouseClient) {}
@@ -251,6 +260,29 @@ export class ClickHouseSource {
     yield* this.stream(query, decodeSampledRow, opts.signal, undefined, opts.meter);
   }
 
+  /**
+   * The `limit` rows with the lowest path total (the most anomalous) and the counts of the range,
+   * scored on the server in one query (iforestSql.ts scoreTopSql: the forest is evaluated once per
+   * distinct feature triple).
+   */
+  async scoreTop(
+    table: FleetTable,
+    forest: CompiledForest,
+    limit: number,
+    opts: FleetFeatureOptions,
+  ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
+    const query = scoreTopSql(await this.featureQuery(table, opts), forest, limit);
+    const top: FleetScoredRow[] = [];
+    let counts: ScoreCounts = { scored: 0, flagged: 0 };
+    const decode = (r: WireScoredRow & { od_scored: unknown; od_flagged: unknown }) => {
+      counts = { scored: int(r.od_scored, 'od_scored'), flagged: int(r.od_flagged, 'od_flagged') };
+      return decodeScoredRow(r);
+    };
+    for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) top.push(...b);
+    return { top, counts };
+  }
+
   /** The `limit` rows with the lowest path total (the most anomalous), scored on the server. */
   async topScored(
     table: FleetTable,
@@ -258,28 +290,34 @@ export class ClickHouseSource {
     limit: number,
     opts: FleetFeatureOptions,
   ): Promise<FleetScoredRow[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
-    const query = `SELECT * FROM (
-  ${scoreSql(await this.featureQuery(table, opts), forest)}
-) ORDER BY od_path, ts_ms, ip, arrival LIMIT ${limit}`;
-    const out: FleetScoredRow[] = [];
-    for await (const b of this.stream(query, decodeScoredRow, opts.signal, forest.settings, opts.meter)) out.push(...b);
-    return out;
+    return (await this.sharedScoring(table, forest, limit, opts)).top;
   }
 
-  /** How many rows the forest scores on this server, and how many it flags. */
+  /**
+   * How many rows the forest scores on this server, and how many it flags. Asked for while
+   * topScored runs on the same forest and range (fleetService asks for both at once), it is
+   * answered by that query: one pass over the rows instead of two.
+   */
   async scoreCounts(table: FleetTable, forest: CompiledForest, opts: FleetFeatureOptions): Promise<ScoreCounts> {
-    const query = `SELECT count() AS scored, sum(iforest_flag) AS flagged FROM (
-  ${scoreSql(await this.featureQuery(table, opts), forest)}
-)`;
-    const out: ScoreCounts[] = [];
-    const decode = (r: { scored: unknown; flagged: unknown }): ScoreCounts => ({
-      scored: int(r.scored, 'scored'),
-      flagged: int(r.flagged, 'flagged'),
-    });
-    for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) out.push(...b);
-    if (out.length !== 1) throw new Error('the count query gave no row');
-    return out[0];
+    const p = this.scoring;
+    if (p && p.forest === forest && p.key === scoringKey(table, opts)) return (await p.result).counts;
+    return (await this.scoreTop(table, forest, 1, opts)).counts;
+  }
+
+  private sharedScoring(
+    table: FleetTable,
+    forest: CompiledForest,
+    limit: number,
+    opts: FleetFeatureOptions,
+  ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
+    const result = this.scoreTop(table, forest, limit, opts);
+    const entry = { forest, key: scoringKey(table, opts), result };
+    this.scoring = entry;
+    const done = () => {
+      if (this.scoring === entry) this.scoring = undefined;
+    };
+    result.then(done, done);
+    return result;
   }
 
   /**
