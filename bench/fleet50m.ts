@@ -83,7 +83,11 @@ export async function benchFleet50m(defaultRows = 50_000_000): Promise<Record<st
       });
     }
     const tLoad = performance.now();
-    const loaded = await loadLines(admin[0], generatedLines(rows, SEED), { database: DB, table: 'logs', source: 'gen' });
+    const loaded = await loadLines(admin[0], generatedLines(rows, SEED), {
+      database: DB,
+      table: 'logs',
+      source: 'gen',
+    });
     const loadMs = performance.now() - tLoad;
     const range = await admin[0].query({
       query: `SELECT min(ts_ms) AS lo, max(ts_ms) AS hi, count() AS n FROM ${DB}.logs`,

@@ -198,7 +198,9 @@ function innerSql(q: FeatureQuery, dialect: Dialect): string {
   // arrival text after its sweep.
   const cls = dialect === 'array' ? 'toInt8' : 'toInt64';
   const arrivalText =
-    dialect === 'array' ? '' : `\n      ${t.columns.arrival === undefined ? "''" : `toString(${tie})`} AS ${A.arrival},`;
+    dialect === 'array'
+      ? ''
+      : `\n      ${t.columns.arrival === undefined ? "''" : `toString(${tie})`} AS ${A.arrival},`;
   return `SELECT
       ${ipExpr} AS ${A.ip},
       ${key} AS ${A.ts},

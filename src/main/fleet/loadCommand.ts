@@ -56,11 +56,15 @@ export async function runLoadCommand(argv: readonly string[]): Promise<LoadComma
   const source = rows === undefined ? basename(positionals[0]) : `generated (${rows} lines)`;
   const client = createClient({ url: values.url, username: values.user, password: values.password });
   try {
-    const result = await loadLines(client, rows === undefined ? readLogLines(positionals[0]) : generatedLines(rows, seed), {
-      database: values.database ?? 'default',
-      table: values.table,
-      source,
-    });
+    const result = await loadLines(
+      client,
+      rows === undefined ? readLogLines(positionals[0]) : generatedLines(rows, seed),
+      {
+        database: values.database ?? 'default',
+        table: values.table,
+        source,
+      },
+    );
     return { ...result, database: values.database ?? 'default', table: values.table, source };
   } finally {
     await client.close();
