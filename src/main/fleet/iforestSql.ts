@@ -282,7 +282,10 @@ const TRIPLE = 'request_count, client_error_count, server_error_count';
  * in 3.5 million generated rows). The triples whose path total is at most the `limit`-th lowest
  * triple's are joined back to the rows: every row of the top has such a triple (each triple
  * stands for at least one row), so the result equals ordering all scored rows. Same expression,
- * same integer inputs: the path totals are the per-row expression's, bit for bit.
+ * same integer inputs: the path totals are the per-row expression's, bit for bit. The joined
+ * subqueries are named because current servers require it (joined_subquery_requires_alias), and
+ * the join is ALL: each triple is once on the right, and current servers' ANY INNER JOIN keeps
+ * one left row per key.
  */
 export function scoreTopSql(featureQuery: string, c: CompiledForest, limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
@@ -292,8 +295,8 @@ export function scoreTopSql(featureQuery: string, c: CompiledForest, limit: numb
     toUInt8(${flag('od_path')}) AS iforest_flag, od_scored, od_flagged
   FROM (
     ${featureQuery}
-  )
-  ANY INNER JOIN (
+  ) AS od_scored_rows
+  ALL INNER JOIN (
     SELECT tupleElement(od_t, 1) AS request_count, tupleElement(od_t, 2) AS client_error_count,
       tupleElement(od_t, 3) AS server_error_count, tupleElement(od_t, 4) AS od_path, od_scored, od_flagged
     FROM (
@@ -312,7 +315,7 @@ export function scoreTopSql(featureQuery: string, c: CompiledForest, limit: numb
     )
     ARRAY JOIN od_all AS od_t
     WHERE tupleElement(od_t, 4) <= tupleElement(od_all[least(${limit}, length(od_all))], 4)
-  ) USING (${TRIPLE})
+  ) AS od_low_triples USING (${TRIPLE})
   ORDER BY od_path, ts_ms, ip, arrival
   LIMIT ${limit}`;
 }
