@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { benchDropReady } from './dropReady';
 import { benchFeatures } from './features';
+import { benchFleet50m } from './fleet50m';
 import { benchFirstPaint } from './firstPaint';
 import { benchHttp } from './http';
 import { detectClientChild, type ClientTarget } from './httpClient';
@@ -39,9 +40,14 @@ const SECTIONS: Record<string, Section> = {
   incidents_1m: benchIncidents,
 };
 
-/** Run only when named with `--only`: 10,000,000 lines end to end (~2.4 GB log, ~4 GB database, ~20 minutes). */
+/**
+ * Run only when named with `--only`: 10,000,000 lines end to end (~2.4 GB log, ~4 GB database,
+ * ~20 minutes); fleet mode on 50,000,000 rows in a 2-shard ClickHouse (OD_FLEET_ROWS=N for a
+ * smaller run).
+ */
 const OPT_IN: Record<string, Section> = {
   drop_ready_10m: () => benchTenMillion(10_000_000),
+  fleet_50m: () => benchFleet50m(50_000_000),
 };
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type FleetColumns,
   type FleetTable,
 } from './clickhouseSql';
-import { scoreSql, type CompiledForest } from './iforestSql';
+import { scoreSql, scoreTopSql, type CompiledForest } from './iforestSql';
 import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
 
 /**
@@ -160,11 +160,42 @@ export function decodeSampledRow(r: WireSampledRow): SampledRow {
   return { ...decodeRow(r), stratum: int(r.od_stratum, 'od_stratum'), rank: BigInt(r.od_rank) };
 }
 
+/**
+ * Rows one feature query is given at most. The array dialect holds every row of an IP twice at
+ * once (~170 bytes a row on 18.16): ~700 MB here; 25 million rows in one query needed over 7.5 GB.
+ */
+export const SLICE_ROWS = 4_000_000;
+
+/** Lowest path total first; ties by time, IP and arrival (scoreTopSql's ORDER BY). */
+function compareScored(a: FleetScoredRow, b: FleetScoredRow): number {
+  return (
+    a.pathTotal - b.pathTotal ||
+    a.tsMs - b.tsMs ||
+    (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0) ||
+    (a.arrival < b.arrival ? -1 : a.arrival > b.arrival ? 1 : 0)
+  );
+}
+
+/** What makes two scoring requests the same query (the forest is compared by identity). */
+function scoringKey(table: FleetTable, o: FleetFeatureOptions): string {
+  return JSON.stringify([table, o.windowMs, o.fromMs ?? null, o.toMs ?? null, o.dialect ?? null]);
+}
+
 export class ClickHouseSource {
   private version: string | undefined;
+  /** The scoring query in flight, which a scoreCounts call for the same forest and range shares. */
+  private scoring:
+    | { forest: CompiledForest; key: string; result: Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> }
+    | undefined;
 
-  /** Takes any client, so tests can hand in one wired to an in-process engine. */
-  constructor(private readonly client: ClickHouseClient) {}
+  /**
+   * Takes any client, so tests can hand in one wired to an in-process engine; `sliceRows` (default
+   * SLICE_ROWS) is lowered by tests to make small ranges slice.
+   */
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly sliceRows = SLICE_ROWS,
+  ) {}
 
   static connect(opts: ClickHouseConnectOptions): ClickHouseSource {
     return new ClickHouseSource(
@@ -247,8 +278,71 @@ export class ClickHouseSource {
     plan: SamplePlan,
     opts: FleetFeatureOptions,
   ): AsyncGenerator<SampledRow[], void, void> {
-    const query = sampleSql(await this.featureQuery(table, opts), plan);
-    yield* this.stream(query, decodeSampledRow, opts.signal, undefined, opts.meter);
+    for (const slice of await this.slices(table, opts)) {
+      const query = sampleSql(await this.featureQuery(table, slice), plan);
+      yield* this.stream(query, decodeSampledRow, opts.signal, undefined, opts.meter);
+    }
+  }
+
+  /**
+   * The `limit` rows with the lowest path total (the most anomalous) and the counts of the range,
+   * scored on the server in one query (iforestSql.ts scoreTopSql: the forest is evaluated once per
+   * distinct feature triple).
+   */
+  async scoreTop(
+    table: FleetTable,
+    forest: CompiledForest,
+    limit: number,
+    opts: FleetFeatureOptions,
+  ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
+    let top: FleetScoredRow[] = [];
+    const counts: ScoreCounts = { scored: 0, flagged: 0 };
+    for (const slice of await this.slices(table, opts)) {
+      const query = scoreTopSql(await this.featureQuery(table, slice), forest, limit);
+      let sliceCounts: ScoreCounts = { scored: 0, flagged: 0 };
+      const decode = (r: WireScoredRow & { od_scored: unknown; od_flagged: unknown }) => {
+        sliceCounts = { scored: int(r.od_scored, 'od_scored'), flagged: int(r.od_flagged, 'od_flagged') };
+        return decodeScoredRow(r);
+      };
+      for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) top.push(...b);
+      counts.scored += sliceCounts.scored;
+      counts.flagged += sliceCounts.flagged;
+      // Each slice's own top, merged: the `limit` lowest overall (the server's ORDER BY).
+      top = top.sort(compareScored).slice(0, limit);
+    }
+    return { top, counts };
+  }
+
+  /**
+   * The range cut into time slices of about SLICE_ROWS rows each (one slice when it holds fewer,
+   * or when it is open-ended). Every slice's features read the window before it as context, so
+   * the features are the whole range's; the samples, tops and counts of the slices are merged
+   * exactly as the shards' are.
+   */
+  private async slices(table: FleetTable, opts: FleetFeatureOptions): Promise<FleetFeatureOptions[]> {
+    const { fromMs, toMs } = opts;
+    if (fromMs === undefined || toMs === undefined) return [opts];
+    const key = keyExpr(quoteIdent(table.columns.timestamp), table.timestampKind);
+    const query = `SELECT count() AS n FROM ${quoteIdent(table.database)}.${quoteIdent(table.table)}
+  WHERE ${key} >= ${fromMs} AND ${key} < ${toMs}`;
+    let rows = 0;
+    for await (const b of this.stream(
+      query,
+      (r: { n: unknown }) => int(r.n, 'count'),
+      opts.signal,
+      undefined,
+      opts.meter,
+    ))
+      for (const n of b) rows = n;
+    const span = toMs - fromMs;
+    const k = Math.min(Math.ceil(rows / this.sliceRows), span);
+    if (k <= 1) return [opts];
+    return Array.from({ length: k }, (_, i) => ({
+      ...opts,
+      fromMs: fromMs + Math.floor((span * i) / k),
+      toMs: fromMs + Math.floor((span * (i + 1)) / k),
+    }));
   }
 
   /** The `limit` rows with the lowest path total (the most anomalous), scored on the server. */
@@ -258,28 +352,34 @@ export class ClickHouseSource {
     limit: number,
     opts: FleetFeatureOptions,
   ): Promise<FleetScoredRow[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
-    const query = `SELECT * FROM (
-  ${scoreSql(await this.featureQuery(table, opts), forest)}
-) ORDER BY od_path, ts_ms, ip, arrival LIMIT ${limit}`;
-    const out: FleetScoredRow[] = [];
-    for await (const b of this.stream(query, decodeScoredRow, opts.signal, forest.settings, opts.meter)) out.push(...b);
-    return out;
+    return (await this.sharedScoring(table, forest, limit, opts)).top;
   }
 
-  /** How many rows the forest scores on this server, and how many it flags. */
+  /**
+   * How many rows the forest scores on this server, and how many it flags. Asked for while
+   * topScored runs on the same forest and range (fleetService asks for both at once), it is
+   * answered by that query: one pass over the rows instead of two.
+   */
   async scoreCounts(table: FleetTable, forest: CompiledForest, opts: FleetFeatureOptions): Promise<ScoreCounts> {
-    const query = `SELECT count() AS scored, sum(iforest_flag) AS flagged FROM (
-  ${scoreSql(await this.featureQuery(table, opts), forest)}
-)`;
-    const out: ScoreCounts[] = [];
-    const decode = (r: { scored: unknown; flagged: unknown }): ScoreCounts => ({
-      scored: int(r.scored, 'scored'),
-      flagged: int(r.flagged, 'flagged'),
-    });
-    for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) out.push(...b);
-    if (out.length !== 1) throw new Error('the count query gave no row');
-    return out[0];
+    const p = this.scoring;
+    if (p && p.forest === forest && p.key === scoringKey(table, opts)) return (await p.result).counts;
+    return (await this.scoreTop(table, forest, 1, opts)).counts;
+  }
+
+  private sharedScoring(
+    table: FleetTable,
+    forest: CompiledForest,
+    limit: number,
+    opts: FleetFeatureOptions,
+  ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
+    const result = this.scoreTop(table, forest, limit, opts);
+    const entry = { forest, key: scoringKey(table, opts), result };
+    this.scoring = entry;
+    const done = () => {
+      if (this.scoring === entry) this.scoring = undefined;
+    };
+    result.then(done, done);
+    return result;
   }
 
   /**

@@ -22,7 +22,8 @@ export interface LoadCommandResult extends LoadResult {
   source: string;
 }
 
-function* generated(rows: number, seed: number | undefined): Generator<string, void, undefined> {
+/** The desktop's labelled sample log as lines (the generator's 24 h end now). */
+export function* generatedLines(rows: number, seed?: number): Generator<string, void, undefined> {
   for (const s of generateSample({ rows, seed })) yield s.line;
 }
 
@@ -55,11 +56,15 @@ export async function runLoadCommand(argv: readonly string[]): Promise<LoadComma
   const source = rows === undefined ? basename(positionals[0]) : `generated (${rows} lines)`;
   const client = createClient({ url: values.url, username: values.user, password: values.password });
   try {
-    const result = await loadLines(client, rows === undefined ? readLogLines(positionals[0]) : generated(rows, seed), {
-      database: values.database ?? 'default',
-      table: values.table,
-      source,
-    });
+    const result = await loadLines(
+      client,
+      rows === undefined ? readLogLines(positionals[0]) : generatedLines(rows, seed),
+      {
+        database: values.database ?? 'default',
+        table: values.table,
+        source,
+      },
+    );
     return { ...result, database: values.database ?? 'default', table: values.table, source };
   } finally {
     await client.close();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseSource } from '../../../src/main/fleet/clickhouseSource';
 import { compileIsolationForest, forestTrees, pathTotal, scoreOfTotal } from '../../../src/main/fleet/iforestSql';
 import { runLoadCommand } from '../../../src/main/fleet/loadCommand';
+import { capStrata, planSample } from '../../../src/main/fleet/sampler';
 import { createLogTableSql, LOG_TABLE_COLUMNS } from '../../../src/main/fleet/logLoader';
 import { discoverShards, shardedFeatures, shardedScores, type FleetShard } from '../../../src/main/fleet/shards';
 import type { Counts, OracleRow } from '../../unit/features/oracle';
@@ -170,6 +171,28 @@ if (unavailable) {
           `${flagged} flagged, ${atThreshold} rows exactly at the threshold (not flagged on either side), ` +
           `max |score difference| ${maxScoreDiff}`,
       );
+    });
+
+    it('a range cut into time slices gives the same sample, top rows and counts as in one query', async () => {
+      const features = desktop.get(300_000) ?? [];
+      const compiled = compileIsolationForest(trainDesktopForest(features, 7).model);
+      const from = Math.min(...rows.map((r) => r.tsMs));
+      const to = Math.max(...rows.map((r) => r.tsMs)) + 1;
+      const opts = { windowMs: 300_000, fromMs: from, toMs: to };
+      const plan = planSample(2_000, 16);
+      // Shards come in shard order; node k is shard k + 1.
+      for (const [k, s] of shards.entries()) {
+        const sliced = new ClickHouseSource(cluster.client(k, 'reader'), 700);
+        const whole = await s.source.scoreTop(s.table, compiled, 60, opts);
+        const parts = await sliced.scoreTop(s.table, compiled, 60, opts);
+        expect(whole.counts.scored).toBeGreaterThan(1_400);
+        expect(parts).toEqual(whole);
+        const wholeSample = capStrata(await collect(s.source.sampledFeatures(s.table, plan, opts)), plan.perStratum);
+        const slicedSample = await collect(sliced.sampledFeatures(s.table, plan, opts));
+        expect(slicedSample.length).toBeGreaterThan(wholeSample.length);
+        expect(capStrata(slicedSample, plan.perStratum)).toEqual(wholeSample);
+        await sliced.close();
+      }
     });
 
     it('a forest too big for the default limits cannot raise them as a readonly user: the server says why', async () => {

@@ -91,11 +91,14 @@ function configXml(node: ClusterNode, all: readonly ClusterNode[]): string {
 /** The password of `analyst`, a readonly = 1 user with a password (fleet mode's secret store). */
 export const ANALYST_PASSWORD = 'od-analyst-Pw-6d1f9';
 
-const USERS_XML = `<?xml version="1.0"?>
+/** Per-query memory limit of both profiles unless the caller asks for more (the 50M bench does). */
+const DEFAULT_MAX_MEMORY = 1_000_000_000;
+
+const usersXml = (maxMemory: number): string => `<?xml version="1.0"?>
 <yandex>
   <profiles>
-    <default><max_memory_usage>1000000000</max_memory_usage></default>
-    <reader><max_memory_usage>1000000000</max_memory_usage><readonly>1</readonly></reader>
+    <default><max_memory_usage>${maxMemory}</max_memory_usage></default>
+    <reader><max_memory_usage>${maxMemory}</max_memory_usage><readonly>1</readonly></reader>
   </profiles>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
@@ -145,7 +148,7 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startOnce(shards: number): Promise<TestCluster> {
+async function startOnce(shards: number, opts: ClusterOptions): Promise<TestCluster> {
   const root = mkdtempSync(join(tmpdir(), 'od-ch-cluster-'));
   const nodes: ClusterNode[] = [];
   for (let k = 0; k < shards; k++) {
@@ -161,7 +164,7 @@ async function startOnce(shards: number): Promise<TestCluster> {
   }
   for (const n of nodes) {
     writeFileSync(join(n.dir, 'config.xml'), configXml(n, nodes));
-    writeFileSync(join(n.dir, 'users.xml'), USERS_XML);
+    writeFileSync(join(n.dir, 'users.xml'), usersXml(opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY));
   }
   const t0 = performance.now();
   const procs = nodes.map((n) =>
@@ -202,12 +205,17 @@ async function startOnce(shards: number): Promise<TestCluster> {
   };
 }
 
+export interface ClusterOptions {
+  /** max_memory_usage of every query, bytes (default 1 GB). */
+  maxMemoryBytes?: number;
+}
+
 /** Starts the cluster; a port taken between choosing and binding is retried with new ports. */
-export async function startCluster(shards = 2): Promise<TestCluster> {
+export async function startCluster(shards = 2, opts: ClusterOptions = {}): Promise<TestCluster> {
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(shards);
+      return await startOnce(shards, opts);
     } catch (e) {
       last = e;
     }

@@ -74,7 +74,12 @@ describe('featureSql', () => {
     const noArrival = { ...TABLE, columns: { ...TABLE.columns, arrival: undefined } };
     expect(featureSql({ table: TABLE, windowMs: 1000, dialect: 'window' })).toContain('`seq` AS od_tie');
     expect(featureSql({ table: noArrival, windowMs: 1000, dialect: 'window' })).toContain('`status` AS od_tie');
-    expect(featureSql({ table: noArrival, windowMs: 1000, dialect: 'array' })).toContain("'' AS od_arrival");
+    expect(featureSql({ table: noArrival, windowMs: 1000, dialect: 'window' })).toContain("'' AS od_arrival");
+    // The array dialect makes the arrival text after its sweep, from the tie for a mapped column.
+    expect(featureSql({ table: noArrival, windowMs: 1000, dialect: 'array' })).toContain("'' AS arrival");
+    expect(featureSql({ table: TABLE, windowMs: 1000, dialect: 'array' })).toContain(
+      'toString(tupleElement(od_ev, 3)) AS arrival',
+    );
   });
 
   it('reads the window before fromMs as context and returns rows in [fromMs, toMs) only', () => {
