@@ -117,11 +117,14 @@ export class Engine implements Services {
       workerFile,
       featuresCurrent: () => this.features.schedule(),
       anomalyRows: (ids) => anomalyRowsByIds(this.db, ids),
-      // The incidents take in each rescored chunk now, in slices, rather than all of it at the next read.
-      onRescoredChunk: () =>
+      // The incidents take in each rescored chunk now, in slices, regrouping only the hours it covers.
+      onRescoring: (range) => this.incidents.rescoring(range),
+      onRescoredChunk: (range) => {
+        this.incidents.rescored(range);
         void this.incidents
           .settle()
-          .catch((err: unknown) => this.logger.warn({ err }, 'the incidents could not follow the rescoring')),
+          .catch((err: unknown) => this.logger.warn({ err }, 'the incidents could not follow the rescoring'));
+      },
     });
     this.detector = new DetectService({
       db: this.db,
