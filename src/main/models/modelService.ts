@@ -33,6 +33,8 @@ export interface ModelServiceDeps {
    */
   onRescoring?: (range: RescoredRange) => void;
   onRescoredChunk?: (range: RescoredRange) => void;
+  /** Resolves when what a version that just went live flags is kept (a training answers after it). */
+  swappedIn?: (version: number) => Promise<void>;
 }
 
 /** Timestamps [fromMs, toMs) whose entries were rescored (toMs may be Infinity). */
@@ -259,6 +261,8 @@ export class ModelService {
         const skip = { startMs: t.spanStartMs, endMs: t.spanEndMs };
         this.rescoring = this.rescoring.then(() => this.rescoreOutsideSpan(version, t.params, t.maxId, skip));
       }
+      // The Models view can compare this version once the training has answered.
+      await this.deps.swappedIn?.(version);
       progress(1, 'done');
       logger.info(
         { version, rows: t.rows, ms: Math.round(t.trainMs), timings: t.timings, metrics, reason },
