@@ -33,6 +33,50 @@ export function addPrint(prints: Prints, tsMs: number, id: number, score: number
   } else prints.set(b, { count: 1, ids: id, score });
 }
 
+/** Timestamps [fromMs, toMs) whose entries got new scores (toMs may be Infinity). */
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+/** The prints added up (what the whole flagged set's totals must equal). */
+export function totalOf(prints: Prints): Print {
+  const t = { count: 0, ids: 0, score: 0 };
+  for (const p of prints.values()) {
+    t.count += p.count;
+    t.ids += p.ids;
+    t.score += p.score;
+  }
+  return t;
+}
+
+/** `t` plus `sign` times `p` (in place). */
+export function addTo(t: Print, p: Print | undefined, sign: 1 | -1): void {
+  if (!p) return;
+  t.count += sign * p.count;
+  t.ids += sign * p.ids;
+  t.score += sign * p.score;
+}
+
+/** The buckets the ranges cover within [lo, hi], as sorted runs [first, last] of consecutive buckets. */
+export function bucketRuns(ranges: readonly TimeRange[], lo: number, hi: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const r of ranges) {
+    if (!(r.toMs > r.fromMs)) continue;
+    const a = Math.max(lo, bucketOf(Math.max(r.fromMs, Number.MIN_SAFE_INTEGER)));
+    const b = Math.min(hi, bucketOf(Math.min(r.toMs - 1, Number.MAX_SAFE_INTEGER)));
+    if (a <= b) runs.push([a, b]);
+  }
+  runs.sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const r of runs) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
 export const samePrint = (a: Print | undefined, b: Print | undefined) =>
   a === b || (!!a && !!b && a.count === b.count && a.ids === b.ids && a.score === b.score);
 

@@ -13,13 +13,18 @@ import { FirstSightings } from './firstSeen';
 import { incidentOf } from './incidentOf';
 import {
   addPrint,
+  addTo,
   BUCKET_MS,
   bucketOf,
+  bucketRuns,
   flaggedBuckets,
   readPrints,
   samePrint,
   SCORE_SQL,
+  totalOf,
+  type Print,
   type Prints,
+  type TimeRange,
 } from './flaggedPrints';
 import { Job, SLICE_MS } from './slices';
 
@@ -56,8 +61,8 @@ interface Entry {
 interface Probe {
   key: string;
   setting: string;
-  count: number;
-  sum: number;
+  /** The flagged set's totals, as the prints add up (count, id sum, score sum in millionths). */
+  totals: Print;
   scoredUpTo: number;
   /** The newest stored entry: counts are as of it, so entries stored unscored change the key too. */
   logsUpTo: number;
@@ -78,9 +83,8 @@ interface State {
 interface Base {
   /** Window, suppression rules and sources the state used: a change to any means a full build. */
   setting: string;
-  /** Flagged entries (counted with suppressed ones) and their score sum, among scores up to `scoredUpTo`. */
-  count: number;
-  sum: number;
+  /** The prints added up: the flagged entries (suppressed ones too) with ids up to `scoredUpTo`. */
+  totals: Print;
   scoredUpTo: number;
   /** Entries (log ids) the state knows of: first sightings and counts are as of these. */
   logsUpTo: number;
@@ -107,6 +111,12 @@ export class IncidentStore {
   private job: Job<State> | null = null;
   /** Full builds begun (tests check that a rescoring is followed without one). */
   fullBuilds = 0;
+  /** Updates that compared the prints of every hour (a rescoring's hints did not account for a change). */
+  fullCompares = 0;
+  /** Time ranges being rescored now: every update looks at their hours (their writes land in slices). */
+  private readonly writing = new Set<TimeRange>();
+  /** Time ranges rescored since the last update began: the next one looks at their hours. */
+  private pending: TimeRange[] = [];
 
   constructor(
     private readonly db: Db,
@@ -114,6 +124,21 @@ export class IncidentStore {
     /** Longest stretch an update or a page holds the event loop (tests use 0: a step a turn). */
     private readonly sliceMs = SLICE_MS,
   ) {}
+
+  /**
+   * The entries of `range` are about to get new scores (a rescoring writes them in slices):
+   * until `rescored(range)`, every update regroups what changed in its hours without comparing
+   * every other hour. Anything else that changed still shows in the flagged set's totals.
+   */
+  rescoring(range: TimeRange): void {
+    this.writing.add(range);
+  }
+
+  /** The scores of `range` (the object given to `rescoring`, or a new one) are written. */
+  rescored(range: TimeRange): void {
+    this.writing.delete(range);
+    this.pending.push(range);
+  }
 
   /** Brings the incidents up to date with the scores, holding the event loop no more than a slice at a time. */
   async settle(): Promise<void> {
@@ -216,17 +241,25 @@ export class IncidentStore {
   // --- Keeping the state current -------------------------------------------------------------
 
   private probe(): Probe {
-    const [count, sum, scoredUpTo] = cached(
+    const [count, sum, ids, score, scoredUpTo] = cached(
       this.db,
-      'SELECT count(*), total(combined_score), (SELECT coalesce(max(log_id), 0) FROM scores) FROM scores WHERE is_anomaly = 1',
+      `SELECT count(*), total(s.combined_score), coalesce(sum(s.log_id), 0), coalesce(sum(${SCORE_SQL}), 0),
+              (SELECT coalesce(max(log_id), 0) FROM scores)
+         FROM scores s WHERE s.is_anomaly = 1`,
     )
       .raw()
-      .get() as [number, number, number];
+      .get() as [number, number, number, number, number];
     const rules = cached(this.db, SUPPRESSIONS_STATE_SQL).pluck().get() as string;
     const sources = cached(this.db, "SELECT count(*) || ':' || total(id) FROM sources").pluck().get() as string;
     const setting = `${this.windowMs()}:${rules}:${sources}`;
     const logsUpTo = cached(this.db, 'SELECT coalesce(max(id), 0) FROM logs').pluck().get() as number;
-    return { key: `${count}:${sum}:${logsUpTo}:${setting}`, setting, count, sum, scoredUpTo, logsUpTo };
+    return {
+      key: `${count}:${sum}:${ids}:${score}:${logsUpTo}:${setting}`,
+      setting,
+      totals: { count, ids, score },
+      scoredUpTo,
+      logsUpTo,
+    };
   }
 
   /** The state now, any update finished synchronously. */
@@ -269,11 +302,14 @@ export class IncidentStore {
 
   /** The next state: the last one plus newer flagged entries when that is all that changed, else a full build. */
   private *update(p: Probe): Generator<void, State> {
+    // Taken as the probe is made (no yield before): ranges rescored later are the next update's.
+    const hints = [...this.pending, ...this.writing];
+    this.pending = [];
     const prev = this.state;
     if (prev?.base.setting === p.setting) {
       const next = this.extend(prev, p);
       if (next) return yield* next;
-      const again = yield* this.regroupChanged(prev, p);
+      const again = yield* this.regroupChanged(prev, p, hints);
       if (again) return again;
     }
     for (;;) {
@@ -301,15 +337,33 @@ export class IncidentStore {
     ).all(after, upTo) as FlaggedRow[];
   }
 
-  /** The flagged entries up to `upTo` are as the base has them (same count and sum), and the data starts where it did. */
-  private unchangedUpTo(base: Pick<Base, 'count' | 'sum' | 'scoredUpTo' | 'dataStart'>): boolean {
-    const [count, sum] = cached(
+  /**
+   * The flagged entries up to the base's newest score add up as the base's do (the probe's
+   * totals less those of newer ids: a short id range, not the whole flagged set), and the data
+   * starts where it did. `p` must be read in the same synchronous step.
+   */
+  private unchangedUpTo(base: Base, p: Probe): boolean {
+    const newer = this.totalsAfter(base.scoredUpTo, p.scoredUpTo);
+    const t = p.totals;
+    const b = base.totals;
+    return (
+      t.count - newer.count === b.count &&
+      t.ids - newer.ids === b.ids &&
+      t.score - newer.score === b.score &&
+      this.dataStart() === base.dataStart
+    );
+  }
+
+  /** Totals of the flagged entries with ids in (after, upTo] (a range of the primary key). */
+  private totalsAfter(after: number, upTo: number): Print {
+    const [count, ids, score] = cached(
       this.db,
-      'SELECT count(*), total(combined_score) FROM scores WHERE is_anomaly = 1 AND +log_id <= ?',
+      `SELECT count(*), coalesce(sum(s.log_id), 0), coalesce(sum(${SCORE_SQL}), 0)
+         FROM scores s WHERE s.log_id > ? AND s.log_id <= ? AND s.is_anomaly = 1`,
     )
       .raw()
-      .get(base.scoredUpTo) as [number, number];
-    return count === base.count && sum === base.sum && this.dataStart() === base.dataStart;
+      .get(after, upTo) as [number, number, number];
+    return { count, ids, score };
   }
 
   /** Every flagged entry grouped afresh, in steps; null when the scores changed under it (then it starts again). */
@@ -319,8 +373,7 @@ export class IncidentStore {
     const sightings = new FirstSightings(this.db, dataStart, this.windowMs(), p.logsUpTo);
     const base: Base = {
       setting: p.setting,
-      count: p.count,
-      sum: p.sum,
+      totals: { count: 0, ids: 0, score: 0 },
       scoredUpTo: p.scoredUpTo,
       logsUpTo: p.logsUpTo,
       dataStart,
@@ -345,6 +398,7 @@ export class IncidentStore {
       addPrint(base.prints, tsMs, id, q);
       flagged[i] = [id, score];
     }
+    base.totals = totalOf(base.prints);
     flagged.sort((a, b) => a[0] - b[0]);
     const read = cached(
       this.db,
@@ -381,12 +435,12 @@ export class IncidentStore {
    */
   private extend(prev: State, p: Probe): Generator<void, State> | null {
     const old = prev.base;
-    if (!this.unchangedUpTo(old)) return null;
+    if (!this.unchangedUpTo(old, p)) return null;
     const { logsUpTo } = p;
     if (logsUpTo < old.logsUpTo || logsUpTo - old.logsUpTo > MAX_FOLLOWED) return null;
     const added = this.flaggedBetween(old.scoredUpTo, p.scoredUpTo);
     const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
-    const base: Base = { ...old, count: p.count, sum: p.sum, scoredUpTo: p.scoredUpTo, logsUpTo };
+    const base: Base = { ...old, totals: p.totals, scoredUpTo: p.scoredUpTo, logsUpTo };
     const refresh = base.sightings.follow(stored, logsUpTo);
     base.sightings.prepareMore(added.map((r) => r.ip));
     const tail = cached(
@@ -403,9 +457,11 @@ export class IncidentStore {
    * A background rescoring's case: older entries got new scores a time range at a time. The
    * hours whose prints changed (flaggedPrints.ts) lose their rows from the grouping and get their
    * flagged entries back as they are now, their IPs grouped again; every other hour is as the
-   * state has it. Null when most entries changed (a full build costs less) or the data changed.
+   * state has it. The hours are found among those of the rescored ranges (`hints`) and of the
+   * newer ids; when the flagged set's totals show a change elsewhere, among all hours. Null when
+   * the data changed, or, comparing all hours, when most entries changed (a full build costs less).
    */
-  private *regroupChanged(prev: State, p: Probe): Generator<void, State | null> {
+  private *regroupChanged(prev: State, p: Probe, hints: readonly TimeRange[]): Generator<void, State | null> {
     const old = prev.base;
     const { logsUpTo } = p;
     if (this.dataStart() !== old.dataStart) return null;
@@ -418,19 +474,11 @@ export class IncidentStore {
     }
     const span = flaggedBuckets(this.db);
     if (span) [lo, hi] = [Math.min(lo, span[0]), Math.max(hi, span[1])];
-    const dirty = new Set<number>();
-    let changed = 0;
-    for (let from = lo; from <= hi; from += PRINT_WINDOW) {
-      yield;
-      const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
-      for (let b = from; b < from + PRINT_WINDOW && b <= hi; b++) {
-        const was = old.prints.get(b);
-        const is = now.get(b);
-        if (samePrint(was, is)) continue;
-        dirty.add(b);
-        changed += Math.max(was?.count ?? 0, is?.count ?? 0);
-      }
-      if (changed > p.count / 2) return null;
+    let dirty = hints.length > 0 ? this.hintedChanges(old, p, hints, lo, hi) : null;
+    if (!dirty) {
+      this.fullCompares++;
+      dirty = yield* this.comparedChanges(old, p, lo, hi);
+      if (!dirty) return null;
     }
     // Their rows now, in runs of consecutive hours.
     const read = cached(
@@ -460,17 +508,70 @@ export class IncidentStore {
     const gone = old.groups.rowsWhere(inDirty);
     const removed = new Set(gone.map((r) => r.id));
     const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
-    const base: Base = { ...old, count: p.count, sum: p.sum, scoredUpTo: p.scoredUpTo, logsUpTo };
+    const base: Base = { ...old, totals: { ...old.totals }, scoredUpTo: p.scoredUpTo, logsUpTo };
     const refresh = base.sightings.follow(stored, logsUpTo);
     base.sightings.prepareMore(added.map((r) => r.ip));
     for (const r of gone) refresh.add(r.ip);
     for (const r of added) refresh.add(r.ip);
+    // The prints of what was read (rows read after a later write show it: the prints say so too).
     for (const b of dirty) {
       const now = prints.get(b);
+      addTo(base.totals, base.prints.get(b), -1);
+      addTo(base.totals, now, 1);
       if (now) base.prints.set(b, now);
       else base.prints.delete(b);
     }
     return yield* this.applying(prev, base, p.key, added, refresh, stored, removed);
+  }
+
+  /**
+   * The changed hours when all are among those of the ranges and of ids newer than the base's:
+   * their prints now, compared, and the flagged set's totals (the probe's) equal to the base's
+   * with those hours' differences. Null when the totals say some other hour changed too.
+   * Synchronous, and in the probe's step: nothing is written in between.
+   */
+  private hintedChanges(old: Base, p: Probe, hints: readonly TimeRange[], lo: number, hi: number): Set<number> | null {
+    const newer = cached(
+      this.db,
+      `SELECT DISTINCT s.ts_ms / ${BUCKET_MS} FROM scores s WHERE s.log_id > ? AND s.log_id <= ? AND s.is_anomaly = 1`,
+    )
+      .pluck()
+      .all(old.scoredUpTo, p.scoredUpTo) as number[];
+    const ranges = [...hints, ...newer.map((b) => ({ fromMs: b * BUCKET_MS, toMs: (b + 1) * BUCKET_MS }))];
+    const expected = { ...old.totals };
+    const dirty = new Set<number>();
+    for (const [first, last] of bucketRuns(ranges, lo, hi)) {
+      const now = readPrints(this.db, first, last + 1, p.scoredUpTo);
+      for (let b = first; b <= last; b++) {
+        const was = old.prints.get(b);
+        const is = now.get(b);
+        if (samePrint(was, is)) continue;
+        addTo(expected, was, -1);
+        addTo(expected, is, 1);
+        dirty.add(b);
+      }
+    }
+    const t = p.totals;
+    return expected.count === t.count && expected.ids === t.ids && expected.score === t.score ? dirty : null;
+  }
+
+  /** The changed hours, every hour's prints compared a week at a time; null when most entries changed. */
+  private *comparedChanges(old: Base, p: Probe, lo: number, hi: number): Generator<void, Set<number> | null> {
+    const dirty = new Set<number>();
+    let changed = 0;
+    for (let from = lo; from <= hi; from += PRINT_WINDOW) {
+      yield;
+      const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
+      for (let b = from; b < from + PRINT_WINDOW && b <= hi; b++) {
+        const was = old.prints.get(b);
+        const is = now.get(b);
+        if (samePrint(was, is)) continue;
+        dirty.add(b);
+        changed += Math.max(was?.count ?? 0, is?.count ?? 0);
+      }
+      if (changed > p.totals.count / 2) return null;
+    }
+    return dirty;
   }
 
   private *applying(

@@ -1,6 +1,7 @@
 import { ApiError } from '../../shared/api';
 import type { Incident, ModelDiff } from '../../shared/schemas/incidents';
 import type { Db } from '../store/db';
+import type { WriteGate } from '../store/writeGate';
 import type { IncidentStore } from './incidentStore';
 
 /** Incidents kept per model version for comparisons. */
@@ -11,11 +12,33 @@ type Kept = Pick<Incident, 'id' | 'kind' | 'label' | 'summary' | 'ips' | 'flagge
 /** An incident's identity across versions: what happened and who did it, not the row ids. */
 const identity = (i: Kept) => `${i.kind}|${i.label}|${i.ips.slice(0, 3).join(',')}`;
 
-/** Keeps what a freshly swapped-in version flags (once per version), so versions can be compared later. */
-export function snapshotVersion(db: Db, incidents: IncidentStore, version: number): void {
-  if (db.prepare('SELECT 1 FROM model_snapshots WHERE version = ?').get(version)) return;
-  if (!db.prepare('SELECT 1 FROM models WHERE version = ?').get(version)) return;
-  const page = incidents.list({ limit: SNAPSHOT_INCIDENTS, offset: 0 });
+/** Snapshots being taken, by database and version: a comparison waits for them. */
+const taking = new WeakMap<Db, Map<number, Promise<void>>>();
+
+/**
+ * Keeps what a freshly swapped-in version flags (once per version), so versions can be compared
+ * later. The incidents are brought up to date in slices (a retraining over 10M lines changed
+ * the scores of a whole span: grouping them at once held the event loop for seconds), so the
+ * snapshot is as of a moment just after the swap; `modelDiff` waits for it.
+ */
+export function snapshotVersion(db: Db, incidents: IncidentStore, version: number, gate: WriteGate): Promise<void> {
+  const known = () => db.prepare('SELECT 1 FROM model_snapshots WHERE version = ?').get(version) !== undefined;
+  if (known() || !db.prepare('SELECT 1 FROM models WHERE version = ?').get(version)) return Promise.resolve();
+  let byDb = taking.get(db);
+  if (!byDb) taking.set(db, (byDb = new Map()));
+  const already = byDb.get(version);
+  if (already) return already;
+  const run = (async () => {
+    const page = await incidents.page({ limit: SNAPSHOT_INCIDENTS, offset: 0 });
+    await gate.settle(db); // not inside another writer's open transaction
+    if (!db.open || known()) return;
+    keep(db, version, page);
+  })().finally(() => byDb.delete(version));
+  byDb.set(version, run);
+  return run;
+}
+
+function keep(db: Db, version: number, page: { incidents: Incident[]; total: number; flagged: number }): void {
   const kept: Kept[] = page.incidents.map(({ id, kind, label, summary, ips, flagged, score }) => ({
     id,
     kind,
@@ -53,8 +76,17 @@ function side(db: Db, version: number) {
   };
 }
 
-/** Two versions compared (see ModelDiffSchema). */
-export function modelDiff(db: Db, from: number, to: number): ModelDiff {
+/** Resolves when the snapshot of `version` being taken (if any) is kept or has failed. */
+export async function snapshotKept(db: Db, version: number): Promise<void> {
+  await taking
+    .get(db)
+    ?.get(version)
+    ?.catch(() => undefined);
+}
+
+/** Two versions compared (see ModelDiffSchema), once their snapshots being taken are kept. */
+export async function modelDiff(db: Db, from: number, to: number): Promise<ModelDiff> {
+  await Promise.all([snapshotKept(db, from), snapshotKept(db, to)]);
   const a = side(db, from);
   const b = side(db, to);
   const before = new Set(a.kept.map(identity));

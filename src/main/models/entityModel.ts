@@ -193,7 +193,7 @@ export class EntityModel {
     maxId: number,
     rows: number,
     skip: { startMs: number; endMs: number },
-  ): { scored: ScoreArrays; nextFromTs: number | null } {
+  ): { scored: ScoreArrays; fromTs: number; toTs: number; nextFromTs: number | null } {
     const from = fromTs >= skip.startMs && fromTs <= skip.endMs ? skip.endMs + 1 : fromTs;
     const nth = db
       .prepare('SELECT ts_ms FROM logs WHERE ts_ms >= ? AND id <= ? ORDER BY ts_ms LIMIT 1 OFFSET ?')
@@ -204,7 +204,12 @@ export class EntityModel {
     const chunk = catalogueOfRange(db, this.windowMs, from, to, maxId);
     const left =
       to !== Infinity && db.prepare('SELECT 1 FROM logs WHERE ts_ms >= ? AND id <= ? LIMIT 1').get(to, maxId);
-    return { scored: this.scoreRaw(chunk.ids, chunk.data, chunk.rows), nextFromTs: left ? to : null };
+    return {
+      scored: this.scoreRaw(chunk.ids, chunk.data, chunk.rows),
+      fromTs: from,
+      toTs: to,
+      nextFromTs: left ? to : null,
+    };
   }
 
   scoreRange(db: Database, firstId: number, lastId: number): ScoreArrays {

@@ -120,11 +120,11 @@ export class MlClient {
   /** One chunk of a rescoring after a span-only training (see WorkerRequest 'rescoreChunk'). */
   async rescoreChunk(
     args: Omit<Extract<WorkerRequest, { op: 'rescoreChunk' }>, 'op' | 'id'>,
-  ): Promise<{ scored: ScoreArrays; nextFromTs: number | null }> {
+  ): Promise<{ scored: ScoreArrays; fromTs: number; toTs: number; nextFromTs: number | null }> {
     const transfer = args.params ? [args.params.slice().buffer as ArrayBuffer] : [];
     const params = args.params && transfer.length ? new Uint8Array(transfer[0]) : undefined;
     const r = (await this.call({ op: 'rescoreChunk', ...args, params }, transfer)) as Reply<'rescored'>;
-    return { scored: r.scored, nextFromTs: r.nextFromTs };
+    return { scored: r.scored, fromTs: r.fromTs, toTs: r.toTs, nextFromTs: r.nextFromTs };
   }
 
   async explain(row: number[]): Promise<{ version: number; result: ExplainResult }> {

@@ -281,10 +281,8 @@ function handle(msg: WorkerRequest): void {
       const r = rescoring;
       if (!r || r.version !== msg.version) throw new Error(`rescoring: model ${msg.version} is not loaded`);
       const db = connection(msg.dbPath);
-      const { scored, nextFromTs } = db.transaction(() =>
-        r.model.scoreTimeChunk(db, msg.fromTs, msg.maxId, msg.rows, msg.skip),
-      )();
-      reply({ op: 'rescored', id: msg.id, version: msg.version, scored, nextFromTs }, transferables(scored));
+      const chunk = db.transaction(() => r.model.scoreTimeChunk(db, msg.fromTs, msg.maxId, msg.rows, msg.skip))();
+      reply({ op: 'rescored', id: msg.id, version: msg.version, ...chunk }, transferables(chunk.scored));
       return;
     }
     case 'forget': {

@@ -25,8 +25,22 @@ export interface ModelServiceDeps {
   anomalyRows: (ids: number[]) => AnomalyRow[];
   /** When a training scores only its span and rescores the rest afterwards (BACKGROUND_RESCORE). */
   backgroundRescore?: BackgroundRescore;
-  /** Called after each chunk of that rescoring is written (the incidents follow it a chunk at a time). */
-  onRescoredChunk?: () => void;
+  /**
+   * Called before and after the scores of old entries in one time range are rewritten (the same
+   * object to both): the span of a span-only training, the entries the old model scored during
+   * it, then each chunk of the background rescoring. Only entries with fromMs ≤ ts < toMs get
+   * new scores, in slices between the calls (the incidents regroup only the hours those cover).
+   */
+  onRescoring?: (range: RescoredRange) => void;
+  onRescoredChunk?: (range: RescoredRange) => void;
+  /** Resolves when what a version that just went live flags is kept (a training answers after it). */
+  swappedIn?: (version: number) => Promise<void>;
+}
+
+/** Timestamps [fromMs, toMs) whose entries were rescored (toMs may be Infinity). */
+export interface RescoredRange {
+  fromMs: number;
+  toMs: number;
 }
 
 export interface BackgroundRescore {
@@ -229,8 +243,9 @@ export class ModelService {
       const thresholds = Object.fromEntries(t.scored.models.map((m, i) => [m, t.scored.thresholds[i]]));
       await gate.write(() => this.registry.trained(version, { ...t, thresholds }));
       progress(0.7, 'writing scores');
-      await this.writer.write(version, t.scored, (done, total) =>
-        progress(0.7 + (0.25 * done) / total, 'writing scores'),
+      // Only the span gets new scores when the rest is rescored later (else every entry does).
+      await this.rewriting(t.rescoreLater ? { fromMs: t.spanStartMs, toMs: t.spanEndMs + 1 } : null, () =>
+        this.writer.write(version, t.scored, (done, total) => progress(0.7 + (0.25 * done) / total, 'writing scores')),
       );
       progress(0.95, 'measuring quality');
       const metrics = await this.trainer.quality(this.deps.dbPath);
@@ -239,11 +254,15 @@ export class ModelService {
       await this.swap(version, t.params);
       // Entries that got features after the trainer read them were scored by the old model, or
       // not at all on a first training: score them with the new one before answering.
-      await this.scoreNew(t.maxId + 1, Number.MAX_SAFE_INTEGER);
+      await this.rewriting(t.rescoreLater ? this.rangeAfter(t.maxId) : null, () =>
+        this.scoreNew(t.maxId + 1, Number.MAX_SAFE_INTEGER),
+      );
       if (t.rescoreLater) {
         const skip = { startMs: t.spanStartMs, endMs: t.spanEndMs };
         this.rescoring = this.rescoring.then(() => this.rescoreOutsideSpan(version, t.params, t.maxId, skip));
       }
+      // The Models view can compare this version once the training has answered.
+      await this.deps.swappedIn?.(version);
       progress(1, 'done');
       logger.info(
         { version, rows: t.rows, ms: Math.round(t.trainMs), timings: t.timings, metrics, reason },
@@ -297,6 +316,26 @@ export class ModelService {
       .catch((err: Error) => this.deps.logger.error({ err, version }, 'reloading after a restart failed'));
   }
 
+  /** Runs a write of new scores for old entries of `range` (null: not one range), telling the incidents before and after. */
+  private async rewriting<T>(range: RescoredRange | null, write: () => Promise<T>): Promise<T> {
+    if (!range) return write();
+    this.deps.onRescoring?.(range);
+    try {
+      return await write();
+    } finally {
+      this.deps.onRescoredChunk?.(range);
+    }
+  }
+
+  /** The timestamps of the entries with ids above `id` (null: none). */
+  private rangeAfter(id: number): RescoredRange | null {
+    const [lo, hi] = this.deps.db.prepare('SELECT min(ts_ms), max(ts_ms) FROM logs WHERE id > ?').raw().get(id) as [
+      number | null,
+      number | null,
+    ];
+    return lo === null || hi === null ? null : { fromMs: lo, toMs: hi + 1 };
+  }
+
   /** Resolves when the background rescoring after the last span-only training has ended. */
   rescored(): Promise<void> {
     return this.rescoring;
@@ -320,7 +359,7 @@ export class ModelService {
     let first = true;
     try {
       while (fromTs !== null && !this.closed && this.live === version) {
-        const chunk: { scored: ScoreArrays; nextFromTs: number | null } = await this.trainer.rescoreChunk({
+        const chunk = await this.trainer.rescoreChunk({
           dbPath: this.deps.dbPath,
           version,
           params: first ? params : undefined,
@@ -330,8 +369,9 @@ export class ModelService {
           skip,
         });
         first = false;
-        await this.writer.write(version, chunk.scored);
-        this.deps.onRescoredChunk?.();
+        await this.rewriting({ fromMs: chunk.fromTs, toMs: chunk.toTs }, () =>
+          this.writer.write(version, chunk.scored),
+        );
         rows += chunk.scored.ids.length;
         fromTs = chunk.nextFromTs;
       }

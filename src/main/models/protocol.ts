@@ -105,8 +105,19 @@ export type WorkerReply =
     }
   | { op: 'loaded'; id: number; version: number; ms: number; featureSet: FeatureSetChoice }
   | { op: 'scores'; id: number; version: number; scored: ScoreArrays; ms: number }
-  /** A chunk of `rescoreChunk`; `nextFromTs` null when no entry is left. */
-  | { op: 'rescored'; id: number; version: number; scored: ScoreArrays; nextFromTs: number | null }
+  /**
+   * A chunk of `rescoreChunk`: the entries with ts in [fromTs, toTs) (toTs may be Infinity);
+   * `nextFromTs` null when no entry is left.
+   */
+  | {
+      op: 'rescored';
+      id: number;
+      version: number;
+      scored: ScoreArrays;
+      fromTs: number;
+      toTs: number;
+      nextFromTs: number | null;
+    }
   | { op: 'quality'; id: number; metrics: ModelVersion['metrics'] }
   | { op: 'unloaded'; id: number }
   | { op: 'forgotten'; id: number }
