@@ -176,17 +176,8 @@ function compareScored(a: FleetScoredRow, b: FleetScoredRow): number {
   );
 }
 
-/** What makes two scoring requests the same query (the forest is compared by identity). */
-function scoringKey(table: FleetTable, o: FleetFeatureOptions): string {
-  return JSON.stringify([table, o.windowMs, o.fromMs ?? null, o.toMs ?? null, o.dialect ?? null]);
-}
-
 export class ClickHouseSource {
   private version: string | undefined;
-  /** The scoring query in flight, which a scoreCounts call for the same forest and range shares. */
-  private scoring:
-    | { forest: CompiledForest; key: string; result: Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> }
-    | undefined;
 
   /**
    * Takes any client, so tests can hand in one wired to an in-process engine; `sliceRows` (default
@@ -343,43 +334,6 @@ export class ClickHouseSource {
       fromMs: fromMs + Math.floor((span * i) / k),
       toMs: fromMs + Math.floor((span * (i + 1)) / k),
     }));
-  }
-
-  /** The `limit` rows with the lowest path total (the most anomalous), scored on the server. */
-  async topScored(
-    table: FleetTable,
-    forest: CompiledForest,
-    limit: number,
-    opts: FleetFeatureOptions,
-  ): Promise<FleetScoredRow[]> {
-    return (await this.sharedScoring(table, forest, limit, opts)).top;
-  }
-
-  /**
-   * How many rows the forest scores on this server, and how many it flags. Asked for while
-   * topScored runs on the same forest and range (fleetService asks for both at once), it is
-   * answered by that query: one pass over the rows instead of two.
-   */
-  async scoreCounts(table: FleetTable, forest: CompiledForest, opts: FleetFeatureOptions): Promise<ScoreCounts> {
-    const p = this.scoring;
-    if (p && p.forest === forest && p.key === scoringKey(table, opts)) return (await p.result).counts;
-    return (await this.scoreTop(table, forest, 1, opts)).counts;
-  }
-
-  private sharedScoring(
-    table: FleetTable,
-    forest: CompiledForest,
-    limit: number,
-    opts: FleetFeatureOptions,
-  ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
-    const result = this.scoreTop(table, forest, limit, opts);
-    const entry = { forest, key: scoringKey(table, opts), result };
-    this.scoring = entry;
-    const done = () => {
-      if (this.scoring === entry) this.scoring = undefined;
-    };
-    result.then(done, done);
-    return result;
   }
 
   /**

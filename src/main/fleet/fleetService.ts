@@ -214,15 +214,8 @@ export class FleetService {
       const tCompile = performance.now();
 
       report('scoring on the server', 0.5);
-      const per = await Promise.all(
-        shards.map(async (s) => {
-          const [top, counts] = await Promise.all([
-            s.source.topScored(s.table, forest, input.limit, opts),
-            s.source.scoreCounts(s.table, forest, opts),
-          ]);
-          return { top, counts };
-        }),
-      );
+      // One query per shard (and time slice) answers both the top rows and the counts.
+      const per = await Promise.all(shards.map((s) => s.source.scoreTop(s.table, forest, input.limit, opts)));
       const ranked = mergeTop(
         per.map((p) => p.top),
         input.limit,
