@@ -130,7 +130,6 @@ export class LineIngester {
 
   /** Commits the pending lines, or adds them to the open span (committed when full or at the end). */
   private async commit(last: boolean): Promise<void> {
-    if (!this.span && !last && this.hooks.bulk?.wanted(this.cursor)) await this.openSpan(this.hooks.bulk);
     if (this.span) return this.addToSpan(this.span, last);
     if (this.pendingLines === 0) return;
     const run = () => this.writer.commit(this.cursor, this.rows, this.errors);
