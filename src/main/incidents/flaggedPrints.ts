@@ -80,6 +80,20 @@ export function bucketRuns(ranges: readonly TimeRange[], lo: number, hi: number)
 export const samePrint = (a: Print | undefined, b: Print | undefined) =>
   a === b || (!!a && !!b && a.count === b.count && a.ids === b.ids && a.score === b.score);
 
+/** The hours first…last whose prints differ between `was` and `now`, with both prints. */
+export function* differingHours(
+  was: Prints,
+  now: Prints,
+  first: number,
+  last: number,
+): Generator<[number, Print | undefined, Print | undefined]> {
+  for (let b = first; b <= last; b++) {
+    const a = was.get(b);
+    const c = now.get(b);
+    if (!samePrint(a, c)) yield [b, a, c];
+  }
+}
+
 /** The prints of the flagged entries with ids up to `upTo` and buckets in [from, to). */
 export function readPrints(db: Db, from: number, to: number, upTo: number): Prints {
   const rows = cached(

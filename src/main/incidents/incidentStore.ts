@@ -19,7 +19,7 @@ import {
   bucketRuns,
   flaggedBuckets,
   readPrints,
-  samePrint,
+  differingHours,
   SCORE_SQL,
   totalOf,
   type Print,
@@ -542,10 +542,7 @@ export class IncidentStore {
     const dirty = new Set<number>();
     for (const [first, last] of bucketRuns(ranges, lo, hi)) {
       const now = readPrints(this.db, first, last + 1, p.scoredUpTo);
-      for (let b = first; b <= last; b++) {
-        const was = old.prints.get(b);
-        const is = now.get(b);
-        if (samePrint(was, is)) continue;
+      for (const [b, was, is] of differingHours(old.prints, now, first, last)) {
         addTo(expected, was, -1);
         addTo(expected, is, 1);
         dirty.add(b);
@@ -562,10 +559,7 @@ export class IncidentStore {
     for (let from = lo; from <= hi; from += PRINT_WINDOW) {
       yield;
       const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
-      for (let b = from; b < from + PRINT_WINDOW && b <= hi; b++) {
-        const was = old.prints.get(b);
-        const is = now.get(b);
-        if (samePrint(was, is)) continue;
+      for (const [b, was, is] of differingHours(old.prints, now, from, Math.min(from + PRINT_WINDOW - 1, hi))) {
         dirty.add(b);
         changed += Math.max(was?.count ?? 0, is?.count ?? 0);
       }
