@@ -10,6 +10,7 @@ import { cached, countEntriesIn, countNew, entriesAfter, type NewEntries } from 
 import type { FlaggedRow, Group } from './group';
 import { LiveGroups, type GroupDelta } from './liveGroups';
 import { FirstSightings } from './firstSeen';
+import { CompactRows } from './compactRows';
 import { incidentOf } from './incidentOf';
 import {
   addPrint,
@@ -95,6 +96,8 @@ interface Base {
   prints: Prints;
   groups: LiveGroups;
   entryOf: Map<Group, Entry>;
+  /** Makes the rows the grouping keeps compact (their strings shared). */
+  rows: CompactRows;
 }
 
 /**
@@ -327,14 +330,15 @@ export class IncidentStore {
    * The flagged entries (suppressed ones left out: they are part of no incident) with ids in
    * (after, upTo]. `+` keeps SQLite on the flagged rows' index (scores_flagged) rather than a log_id range.
    */
-  private flaggedBetween(after: number, upTo: number): FlaggedRow[] {
-    return cached(
+  private flaggedBetween(after: number, upTo: number, rows: CompactRows): FlaggedRow[] {
+    const read = cached(
       this.db,
       `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
                 l.user_agent AS userAgent, s.combined_score AS score
          FROM scores s JOIN logs l ON l.id = s.log_id
          WHERE s.is_anomaly = 1 AND +s.log_id > ? AND +s.log_id <= ? AND NOT ${suppressedSql()}`,
-    ).all(after, upTo) as FlaggedRow[];
+    );
+    return (read.all(after, upTo) as FlaggedRow[]).map((r) => rows.of(r));
   }
 
   /**
@@ -383,23 +387,24 @@ export class IncidentStore {
       // POST every few minutes) is one incident, as its 1 h counts are one story.
       groups: new LiveGroups(catalogueLookbackMs(this.windowMs()), (ip, atMs) => sightings.isNew(ip, atMs)),
       entryOf: new Map(),
+      rows: new CompactRows(),
     };
     // Ids and scores from the covering scores_flagged index, then the logs rows by id in chunks
     // (CROSS JOIN keeps SQLite on the listed ids).
+    // Read row by row into typed arrays: an array per row would hold ~100 bytes for each of 500k+.
     const snapshot = cached(
       this.db,
       `SELECT s.log_id, s.combined_score, s.ts_ms, ${SCORE_SQL} FROM scores s WHERE s.is_anomaly = 1 AND +s.log_id <= ?`,
-    )
-      .raw()
-      .all(p.scoredUpTo) as Array<[number, number, number, number]>;
-    const flagged: Array<[number, number]> = new Array(snapshot.length);
-    for (let i = 0; i < snapshot.length; i++) {
-      const [id, score, tsMs, q] = snapshot[i];
+    ).raw();
+    const flagged = new Flagged(p.totals.count);
+    for (const [id, score, tsMs, q] of snapshot.iterate(p.scoredUpTo) as IterableIterator<
+      [number, number, number, number]
+    >) {
       addPrint(base.prints, tsMs, id, q);
-      flagged[i] = [id, score];
+      flagged.push(id, score);
     }
     base.totals = totalOf(base.prints);
-    flagged.sort((a, b) => a[0] - b[0]);
+    flagged.sortById();
     const read = cached(
       this.db,
       `SELECT l.id, l.ts_ms AS tsMs, l.ip, l.method, l.endpoint, l.status, l.bytes,
@@ -409,7 +414,7 @@ export class IncidentStore {
     const rows: FlaggedRow[] = [];
     for (let i = 0; i < flagged.length; i += CHUNK) {
       yield;
-      readChunk(read, flagged.slice(i, i + CHUNK), rows);
+      readChunk(read, flagged, i, Math.min(i + CHUNK, flagged.length), base.rows, rows);
     }
     yield* sightings.prepare([...new Set(rows.map((r) => r.ip))]);
     const groups = yield* base.groups.load(rows);
@@ -438,7 +443,7 @@ export class IncidentStore {
     if (!this.unchangedUpTo(old, p)) return null;
     const { logsUpTo } = p;
     if (logsUpTo < old.logsUpTo || logsUpTo - old.logsUpTo > MAX_FOLLOWED) return null;
-    const added = this.flaggedBetween(old.scoredUpTo, p.scoredUpTo);
+    const added = this.flaggedBetween(old.scoredUpTo, p.scoredUpTo, old.rows);
     const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
     const base: Base = { ...old, totals: p.totals, scoredUpTo: p.scoredUpTo, logsUpTo };
     const refresh = base.sightings.follow(stored, logsUpTo);
@@ -498,9 +503,9 @@ export class IncidentStore {
       const rows = read.all(hours[i] * BUCKET_MS, (hours[j - 1] + 1) * BUCKET_MS, p.scoredUpTo) as Array<
         FlaggedRow & { q: number; hidden: number }
       >;
-      for (const { q, hidden, ...r } of rows) {
-        addPrint(prints, r.tsMs, r.id, q);
-        if (!hidden) added.push(r);
+      for (const r of rows) {
+        addPrint(prints, r.tsMs, r.id, r.q);
+        if (!r.hidden) added.push(old.rows.of(r));
       }
       i = j;
     }
@@ -667,12 +672,64 @@ export class IncidentStore {
   }
 }
 
-/** Flagged rows of these (id, score) pairs, suppressed ones left out, appended to `into`. */
-function readChunk(read: Statement, part: Array<[number, number]>, into: FlaggedRow[]): void {
-  const scoreOf = new Map(part);
-  for (const r of read.all(JSON.stringify(part.map(([id]) => id))) as FlaggedRow[]) {
+/** Flagged entries' ids (ascending) and scores. */
+class Flagged {
+  length = 0;
+  ids: Float64Array;
+  scores: Float64Array;
+
+  constructor(expected: number) {
+    this.ids = new Float64Array(Math.max(expected, 16));
+    this.scores = new Float64Array(this.ids.length);
+  }
+
+  push(id: number, score: number): void {
+    if (this.length === this.ids.length) {
+      this.ids = grown(this.ids);
+      this.scores = grown(this.scores);
+    }
+    this.ids[this.length] = id;
+    this.scores[this.length++] = score;
+  }
+
+  /** In id order: the logs rows are then read in the table's order. */
+  sortById(): void {
+    const ids = this.ids.subarray(0, this.length);
+    const order = new Uint32Array(this.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => ids[a] - ids[b]);
+    const sortedIds = new Float64Array(this.length);
+    const sortedScores = new Float64Array(this.length);
+    for (let i = 0; i < order.length; i++) {
+      sortedIds[i] = ids[order[i]];
+      sortedScores[i] = this.scores[order[i]];
+    }
+    this.ids = sortedIds;
+    this.scores = sortedScores;
+  }
+}
+
+function grown(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Flagged rows of entries [from, to) of `flagged`, suppressed ones left out, made compact and appended to `into`. */
+function readChunk(
+  read: Statement,
+  flagged: Flagged,
+  from: number,
+  to: number,
+  compact: CompactRows,
+  into: FlaggedRow[],
+): void {
+  const ids = flagged.ids.subarray(from, to);
+  const scoreOf = new Map<number, number>();
+  for (let i = from; i < to; i++) scoreOf.set(flagged.ids[i], flagged.scores[i]);
+  for (const r of read.all(JSON.stringify(Array.from(ids))) as FlaggedRow[]) {
     r.score = scoreOf.get(r.id)!;
-    into.push(r);
+    into.push(compact.of(r));
   }
 }
 
