@@ -77,6 +77,16 @@ const STEP = 500;
 /** Rows a full load works through between two chances to yield. */
 const LOAD_ROWS = 3_000;
 
+/** Rows [from, to) appended to their IP's list. */
+function byIpInto(byIp: Map<string, FlaggedRow[]>, rows: readonly FlaggedRow[], from: number, to: number): void {
+  for (let k = from; k < to; k++) {
+    const r = rows[k];
+    const list = byIp.get(r.ip);
+    if (list) list.push(r);
+    else byIp.set(r.ip, [r]);
+  }
+}
+
 /** What one `add` changed: groups that may go or came, and the endpoints whose candidates changed. */
 class Changes {
   /** Groups that may go: reused when a group of the same extent comes back, else removed. */
@@ -139,11 +149,7 @@ export class LiveGroups {
     removed: ReadonlySet<number> = new Set(),
   ): Generator<void, GroupDelta> {
     const incoming = new Map<string, FlaggedRow[]>();
-    for (const r of rows) {
-      const list = incoming.get(r.ip);
-      if (list) list.push(r);
-      else incoming.set(r.ip, [r]);
-    }
+    byIpInto(incoming, rows, 0, rows.length);
     for (const ip of refresh) if (!incoming.has(ip) && this.rowsByIp.has(ip)) incoming.set(ip, []);
     const changes = new Changes();
     // The loops run in plain methods (a generator's own loop is not optimised), a batch at a time.
@@ -214,17 +220,24 @@ export class LiveGroups {
 
   /**
    * All the rows at once into an empty grouping (a full build): the same state `add` would
-   * reach, by the long loops of `groupIncidents` (sorted by IP and time, one pass), which cost
-   * far less than the bookkeeping of changes. Returns every group.
+   * reach, by the long loops of `groupIncidents` (per IP in time order, one pass), which cost
+   * far less than the bookkeeping of changes. Rows are put with their IP a batch at a time and
+   * each IP's sorted as its runs are made: one sort of all of them held the loop ~70 ms at 231k
+   * rows. Returns every group.
    */
   *load(rows: readonly FlaggedRow[]): Generator<void, Group[]> {
     if (this.rowsByIp.size > 0) throw new Error('load() needs an empty grouping');
-    const sorted = [...rows].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : byTime(a, b)));
+    const byIp = new Map<string, FlaggedRow[]>();
+    for (let i = 0; i < rows.length; i += LOAD_ROWS) {
+      yield;
+      byIpInto(byIp, rows, i, Math.min(rows.length, i + LOAD_ROWS));
+    }
+    const ips = [...byIp];
     const out: Group[] = [];
     const candidates = new Map<string, Run[]>();
-    for (let i = 0; i < sorted.length;) {
+    for (let i = 0; i < ips.length;) {
       yield;
-      i = this.loadRuns(sorted, i, LOAD_ROWS, out, candidates);
+      i = this.loadRuns(ips, i, LOAD_ROWS, out, candidates);
     }
     const endpoints = [...candidates];
     for (let i = 0; i < endpoints.length; i += STEP) {
@@ -234,20 +247,19 @@ export class LiveGroups {
     return out;
   }
 
-  /** Runs of the IPs from `from` on (rows sorted by IP and time), about `count` rows' worth; returns where it stopped. */
+  /** Runs of the IPs from `from` on, about `count` rows' worth; returns where it stopped. */
   private loadRuns(
-    sorted: readonly FlaggedRow[],
+    ips: ReadonlyArray<[string, FlaggedRow[]]>,
     from: number,
     count: number,
     out: Group[],
     candidates: Map<string, Run[]>,
   ): number {
     let i = from;
-    while (i < sorted.length && i - from < count) {
-      const ip = sorted[i].ip;
-      let j = i + 1;
-      while (j < sorted.length && sorted[j].ip === ip) j++;
-      const all = sorted.slice(i, j);
+    for (let n = 0; i < ips.length && n < count; i++) {
+      const [ip, all] = ips[i];
+      n += all.length;
+      all.sort(byTime);
       this.rowsByIp.set(ip, all);
       const runs: Run[] = [];
       for (const part of this.split(all)) {
@@ -262,7 +274,6 @@ export class LiveGroups {
         runs.push(run);
       }
       this.runsByIp.set(ip, runs);
-      i = j;
     }
     return i;
   }
