@@ -8,7 +8,7 @@ import type { Db } from '../store/db';
 import type { WriteGate } from '../store/writeGate';
 import { MlClient } from './mlClient';
 import type { ExplainResult, ScoreArrays } from './protocol';
-import { ModelRegistry } from './registry';
+import { ModelRegistry, type PendingRescore } from './registry';
 import { ScoreWriter } from './scoreWriter';
 
 export interface ModelServiceDeps {
@@ -133,13 +133,33 @@ export class ModelService {
     return this.running !== null;
   }
 
-  /** Loads the newest usable version. Returns true when a run was interrupted and should be redone. */
+  /**
+   * Loads the newest usable version, and resumes its background rescoring where a stop left it.
+   * Returns true when a run was interrupted and should be redone.
+   */
   async start(): Promise<boolean> {
     const interrupted = this.registry.markInterrupted() > 0;
     if (this.registry.completeVersions().length > 0) {
-      await this.reload().catch((err: Error) => this.deps.logger.error({ err }, 'no model could be loaded at start'));
+      const version = await this.reload().catch((err: Error) => {
+        this.deps.logger.error({ err }, 'no model could be loaded at start');
+        return null;
+      });
+      const pending = version === null ? null : this.registry.pendingRescore(version);
+      const params = pending && this.registry.params(version!);
+      if (pending && params) {
+        this.deps.logger.info(
+          { version, fromTs: pending.fromTs },
+          'resuming the rescoring of entries outside the span',
+        );
+        this.rescoreLater(version!, params, pending);
+      }
     }
     return interrupted;
+  }
+
+  /** Queues the background rescoring of `pending` with `version`'s model. */
+  private rescoreLater(version: number, params: Uint8Array, pending: PendingRescore): void {
+    this.rescoring = this.rescoring.then(() => this.rescoreOutsideSpan(version, params, pending));
   }
 
   async close(): Promise<void> {
@@ -241,7 +261,13 @@ export class ModelService {
         (f, stage) => progress(0.05 + 0.65 * f, stage), // the worker's 0…1 → 0.05…0.7
       );
       const thresholds = Object.fromEntries(t.scored.models.map((m, i) => [m, t.scored.thresholds[i]]));
-      await gate.write(() => this.registry.trained(version, { ...t, thresholds }));
+      const pending: PendingRescore | null = t.rescoreLater
+        ? { maxId: t.maxId, spanStartMs: t.spanStartMs, spanEndMs: t.spanEndMs, fromTs: Number.MIN_SAFE_INTEGER }
+        : null;
+      await gate.write(() => {
+        this.registry.trained(version, { ...t, thresholds });
+        this.registry.setRescore(version, pending);
+      });
       progress(0.7, 'writing scores');
       // Only the span gets new scores when the rest is rescored later (else every entry does).
       await this.rewriting(t.rescoreLater ? { fromMs: t.spanStartMs, toMs: t.spanEndMs + 1 } : null, () =>
@@ -257,10 +283,7 @@ export class ModelService {
       await this.rewriting(t.rescoreLater ? this.rangeAfter(t.maxId) : null, () =>
         this.scoreNew(t.maxId + 1, Number.MAX_SAFE_INTEGER),
       );
-      if (t.rescoreLater) {
-        const skip = { startMs: t.spanStartMs, endMs: t.spanEndMs };
-        this.rescoring = this.rescoring.then(() => this.rescoreOutsideSpan(version, t.params, t.maxId, skip));
-      }
+      if (pending) this.rescoreLater(version, t.params, pending);
       // The Models view can compare this version once the training has answered.
       await this.deps.swappedIn?.(version);
       progress(1, 'done');
@@ -346,16 +369,13 @@ export class ModelService {
    * in time-ordered chunks scored by the trainer and written in short transactions. Stops when
    * another version goes live (its own run covers them) or the service closes.
    */
-  private async rescoreOutsideSpan(
-    version: number,
-    params: Uint8Array,
-    maxId: number,
-    skip: { startMs: number; endMs: number },
-  ): Promise<void> {
+  private async rescoreOutsideSpan(version: number, params: Uint8Array, pending: PendingRescore): Promise<void> {
     const { chunkRows } = this.deps.backgroundRescore ?? BACKGROUND_RESCORE;
+    const { maxId } = pending;
+    const skip = { startMs: pending.spanStartMs, endMs: pending.spanEndMs };
     const t0 = performance.now();
     let rows = 0;
-    let fromTs: number | null = Number.MIN_SAFE_INTEGER;
+    let fromTs: number | null = pending.fromTs;
     let first = true;
     try {
       while (fromTs !== null && !this.closed && this.live === version) {
@@ -374,6 +394,9 @@ export class ModelService {
         );
         rows += chunk.scored.ids.length;
         fromTs = chunk.nextFromTs;
+        // Where to go on after a restart (a chunk cut short by one is written again, to the same scores).
+        const next = fromTs === null ? null : { ...pending, fromTs };
+        await this.deps.gate.write(() => this.registry.setRescore(version, next));
       }
       const ms = Math.round(performance.now() - t0);
       this.deps.logger.info({ version, rows, ms, complete: fromTs === null }, 'entries outside the span rescored');

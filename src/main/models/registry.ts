@@ -26,6 +26,14 @@ export interface CompletedTraining {
   spanEndMs: number;
 }
 
+/** A background rescoring still to run: entries with ids up to maxId outside the span, from fromTs on. */
+export interface PendingRescore {
+  maxId: number;
+  spanStartMs: number;
+  spanEndMs: number;
+  fromTs: number;
+}
+
 function parseJson<T>(text: string, fallback: T): T {
   try {
     return JSON.parse(text) as T;
@@ -85,6 +93,21 @@ export class ModelRegistry {
         "UPDATE models SET status = 'complete', metrics = ?, error = NULL WHERE version = ? AND params IS NOT NULL",
       )
       .run(JSON.stringify(metrics), version);
+  }
+
+  /** Where the version's background rescoring stands (null: it has ended, or there is none). */
+  setRescore(version: number, pending: PendingRescore | null): void {
+    this.db
+      .prepare('UPDATE models SET rescore = ? WHERE version = ?')
+      .run(pending ? JSON.stringify(pending) : null, version);
+  }
+
+  pendingRescore(version: number): PendingRescore | null {
+    const text = this.db.prepare('SELECT rescore FROM models WHERE version = ?').pluck().get(version) as
+      string | null | undefined;
+    const p = text ? parseJson<Partial<PendingRescore> | null>(text, null) : null;
+    const ok = p && [p.maxId, p.spanStartMs, p.spanEndMs, p.fromTs].every((x) => typeof x === 'number');
+    return ok ? (p as PendingRescore) : null;
   }
 
   /** A complete version whose parameters cannot be loaded keeps its row, with the reason shown. */

@@ -239,6 +239,14 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 10,
+    description: "a model's background rescoring, where it stands",
+    // A span-only training goes live first and rescores the other entries in chunks afterwards
+    // (modelService.ts). Where that rescoring stands is kept with the version, so a restart
+    // resumes it instead of leaving older entries with the previous version's scores (or none).
+    sql: `ALTER TABLE models ADD COLUMN rescore TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -5,16 +5,25 @@
  * from a lookback earlier), ties at chunk edges kept together. Two engines on the same file: one
  * ordinary, one rescoring in the background in small chunks.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/http';
 import { waitFor } from '../../helpers/wait';
 import { count } from '../ingest/engineFixture';
 import { captureLogger } from './helpers';
+import { tempDir } from '../../helpers/tmp';
 
 const ROWS = 12_000;
 let ordinary: TestServer;
 let background: TestServer;
+/** Stopped while it rescored in the background, then started again on the same data folder. */
+let restarted: TestServer;
+const restartedDir = tempDir();
+/** Entries without version 1's scores when the first run stopped. */
+let staleAtStop = -1;
 const log = captureLogger();
+const restartLog = captureLogger();
 
 /** Every score column of every entry, in id order. */
 function scores(s: TestServer): unknown[][] {
@@ -45,10 +54,34 @@ beforeAll(async () => {
     expect(r.status, r.text).toBe(200);
   }
   await background.engine.models.rescored();
+
+  // The same training, stopped after its first chunks of the background rescoring: close() ends
+  // the rescoring after the chunk in flight, as a quit does (a kill leaves the same record).
+  // Small chunks (~90 of them): the stop comes long before the last.
+  const first = await startTestServer({
+    dataDir: restartedDir.dir,
+    engine: { backgroundRescore: { above: 0, chunkRows: 101 } },
+  });
+  expect((await first.call('PUT', '/config', { trainingSpanHours: 6 })).status).toBe(200);
+  expect((await first.call('POST', '/sources', { path: sample, watch: false })).status).toBe(200);
+  await first.engine.ingest.idle();
+  await waitFor(() => count(first.engine, 'SELECT count(*) FROM features') === ROWS, 'the third copy has features');
+  expect((await first.call('POST', '/model/train_models')).status).toBe(200);
+  await waitFor(() => count(first.engine, 'SELECT count(*) FROM scores WHERE model_version = 1') > 4000, 'some chunks');
+  await first.close();
+  const file = new Database(join(restartedDir.dir, 'outlier-desk.sqlite'), { readonly: true });
+  staleAtStop = ROWS - (file.prepare('SELECT count(*) FROM scores WHERE model_version = 1').pluck().get() as number);
+  file.close();
+  restarted = await startTestServer({
+    dataDir: restartedDir.dir,
+    engine: { logger: restartLog.logger, backgroundRescore: { above: 0, chunkRows: 997 } },
+  });
+  await restarted.engine.models.rescored();
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([ordinary?.close(), background?.close()]);
+  await Promise.all([ordinary?.close(), background?.close(), restarted?.close()]);
+  restartedDir.cleanup();
 });
 
 describe('a span-only training with the rest rescored in the background', () => {
@@ -77,5 +110,20 @@ describe('a span-only training with the rest rescored in the background', () => 
     const flagged = (s: TestServer) => count(s.engine, 'SELECT count(*) FROM scores WHERE is_anomaly = 1');
     expect(flagged(background)).toBe(flagged(ordinary));
     expect(flagged(ordinary)).toBeGreaterThan(0);
+  });
+
+  test('a restart resumes a rescoring that a stop cut short, to the same scores', () => {
+    expect(staleAtStop).toBeGreaterThan(1000);
+    expect(restartLog.lines.find((l) => l.msg === 'resuming the rescoring of entries outside the span')).toBeDefined();
+    expect(restartLog.lines.find((l) => l.msg === 'entries outside the span rescored')).toMatchObject({
+      version: 1,
+      complete: true,
+    });
+    const want = scores(ordinary);
+    const got = scores(restarted);
+    expect(got).toHaveLength(ROWS);
+    const differing = got.filter((row, i) => JSON.stringify(row) !== JSON.stringify(want[i]));
+    expect(differing.slice(0, 3)).toEqual([]);
+    expect(restarted.engine.models.registry.pendingRescore(1)).toBeNull();
   });
 });
