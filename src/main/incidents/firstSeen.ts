@@ -53,6 +53,15 @@ export class FirstSightings {
     if (this.early === null) this.lookUp(ips);
   }
 
+  /** `prepareMore` a step per CHUNK IPs: a rescoring's regroup can bring tens of thousands (~200 ms at once). */
+  *prepareMoreInSteps(ips: readonly string[]): Generator<void, void> {
+    if (this.early !== null) return;
+    for (let i = 0; i < ips.length; i += CHUNK) {
+      yield;
+      this.lookUp(ips.slice(i, i + CHUNK));
+    }
+  }
+
   /** When the IP was first seen; null when it was there as the log began. */
   seen(ip: string): number | null {
     let t = this.exact.get(ip);

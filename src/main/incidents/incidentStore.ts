@@ -40,6 +40,9 @@ const SNAPSHOT_PAGE = 10_000;
 const MAX_FOLLOWED = 50_000;
 /** Hours of prints compared per step when looking for what a rescoring changed. */
 const PRINT_WINDOW = 24 * 7;
+/** Consecutive changed hours whose flagged entries are read in one step. */
+const READ_HOURS = 24;
+const MINUTE_MS = 60_000;
 /** Updates a waiting reader lets run before it takes the state as is (the tail never stops). */
 const MAX_ROUNDS = 4;
 
@@ -58,6 +61,12 @@ interface Entry {
   countedUpTo: number;
   /** The counted entry of an earlier state this one grew from (same first entry), for countEntries. */
   grewFrom?: Entry;
+}
+
+/** The hours whose flagged entries changed, and how many entries they hold (before or after, the more). */
+interface Changes {
+  hours: Set<number>;
+  entries: number;
 }
 
 /** What the flagged set and its setting looked like when read (`key` changes with either). */
@@ -314,14 +323,36 @@ export class IncidentStore {
     if (prev?.base.setting === p.setting) {
       const next = this.extend(prev, p);
       if (next) return yield* next;
-      const again = yield* this.regroupChanged(prev, p, hints);
-      if (again) return again;
+      if (!this.mostRescored(hints)) {
+        const again = yield* this.regroupChanged(prev, p, hints);
+        if (again) return again;
+      }
     }
     for (;;) {
       const built = yield* this.build(p);
       if (built) return built;
       p = this.probe();
     }
+  }
+
+  /**
+   * The ranges hold more than half of the entries (a model's rescoring of the log, say): then
+   * a full build, in short steps, costs less than comparing and regrouping what changed, whose
+   * first step alone (the prints of every rescored hour, read at once) held the loop ~250 ms at
+   * 4M entries. Counted from the entries per minute.
+   */
+  private mostRescored(ranges: readonly TimeRange[]): boolean {
+    if (ranges.length === 0) return false;
+    const count = cached(
+      this.db,
+      'SELECT coalesce(sum(n), 0) FROM log_minutes WHERE minute >= ? AND minute < ?',
+    ).pluck();
+    const all = count.get(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) as number;
+    let covered = 0;
+    for (const [first, last] of bucketRuns(ranges, -Infinity, Infinity)) {
+      covered += count.get((first * BUCKET_MS) / MINUTE_MS, ((last + 1) * BUCKET_MS) / MINUTE_MS) as number;
+    }
+    return covered > all / 2;
   }
 
   private dataStart(): number {
@@ -490,12 +521,13 @@ export class IncidentStore {
     }
     const span = flaggedBuckets(this.db);
     if (span) [lo, hi] = [Math.min(lo, span[0]), Math.max(hi, span[1])];
-    let dirty = hints.length > 0 ? this.hintedChanges(old, p, hints, lo, hi) : null;
-    if (!dirty) {
+    let changes = hints.length > 0 ? this.hintedChanges(old, p, hints, lo, hi) : null;
+    if (!changes) {
       this.fullCompares++;
-      dirty = yield* this.comparedChanges(old, p, lo, hi);
-      if (!dirty) return null;
+      changes = yield* this.comparedChanges(old, p, lo, hi);
     }
+    if (!changes) return null;
+    const dirty = changes.hours;
     // Their rows now, in runs of consecutive hours.
     const read = cached(
       this.db,
@@ -510,7 +542,7 @@ export class IncidentStore {
     for (let i = 0; i < hours.length;) {
       yield;
       let j = i + 1;
-      while (j < hours.length && hours[j] === hours[j - 1] + 1) j++;
+      while (j < hours.length && hours[j] === hours[j - 1] + 1 && j - i < READ_HOURS) j++;
       const rows = read.all(hours[i] * BUCKET_MS, (hours[j - 1] + 1) * BUCKET_MS, p.scoredUpTo) as Array<
         FlaggedRow & { q: number; hidden: number }
       >;
@@ -526,7 +558,7 @@ export class IncidentStore {
     const stored = entriesAfter(this.db, old.logsUpTo, logsUpTo);
     const base: Base = { ...old, totals: { ...old.totals }, scoredUpTo: p.scoredUpTo, logsUpTo };
     const refresh = base.sightings.follow(stored, logsUpTo);
-    base.sightings.prepareMore(added.map((r) => r.ip));
+    yield* base.sightings.prepareMoreInSteps([...new Set(added.map((r) => r.ip))]);
     for (const r of gone) refresh.add(r.ip);
     for (const r of added) refresh.add(r.ip);
     // The prints of what was read (rows read after a later write show it: the prints say so too).
@@ -546,7 +578,7 @@ export class IncidentStore {
    * with those hours' differences. Null when the totals say some other hour changed too.
    * Synchronous, and in the probe's step: nothing is written in between.
    */
-  private hintedChanges(old: Base, p: Probe, hints: readonly TimeRange[], lo: number, hi: number): Set<number> | null {
+  private hintedChanges(old: Base, p: Probe, hints: readonly TimeRange[], lo: number, hi: number): Changes | null {
     const newer = cached(
       this.db,
       `SELECT DISTINCT s.ts_ms / ${BUCKET_MS} FROM scores s WHERE s.log_id > ? AND s.log_id <= ? AND s.is_anomaly = 1`,
@@ -555,33 +587,33 @@ export class IncidentStore {
       .all(old.scoredUpTo, p.scoredUpTo) as number[];
     const ranges = [...hints, ...newer.map((b) => ({ fromMs: b * BUCKET_MS, toMs: (b + 1) * BUCKET_MS }))];
     const expected = { ...old.totals };
-    const dirty = new Set<number>();
+    const changes: Changes = { hours: new Set(), entries: 0 };
     for (const [first, last] of bucketRuns(ranges, lo, hi)) {
       const now = readPrints(this.db, first, last + 1, p.scoredUpTo);
       for (const [b, was, is] of differingHours(old.prints, now, first, last)) {
         addTo(expected, was, -1);
         addTo(expected, is, 1);
-        dirty.add(b);
+        changes.hours.add(b);
+        changes.entries += Math.max(was?.count ?? 0, is?.count ?? 0);
       }
     }
     const t = p.totals;
-    return expected.count === t.count && expected.ids === t.ids && expected.score === t.score ? dirty : null;
+    return expected.count === t.count && expected.ids === t.ids && expected.score === t.score ? changes : null;
   }
 
   /** The changed hours, every hour's prints compared a week at a time; null when most entries changed. */
-  private *comparedChanges(old: Base, p: Probe, lo: number, hi: number): Generator<void, Set<number> | null> {
-    const dirty = new Set<number>();
-    let changed = 0;
+  private *comparedChanges(old: Base, p: Probe, lo: number, hi: number): Generator<void, Changes | null> {
+    const changes: Changes = { hours: new Set(), entries: 0 };
     for (let from = lo; from <= hi; from += PRINT_WINDOW) {
       yield;
       const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
       for (const [b, was, is] of differingHours(old.prints, now, from, Math.min(from + PRINT_WINDOW - 1, hi))) {
-        dirty.add(b);
-        changed += Math.max(was?.count ?? 0, is?.count ?? 0);
+        changes.hours.add(b);
+        changes.entries += Math.max(was?.count ?? 0, is?.count ?? 0);
       }
-      if (changed > p.totals.count / 2) return null;
+      if (changes.entries > p.totals.count / 2) return null;
     }
-    return dirty;
+    return changes;
   }
 
   private *applying(
