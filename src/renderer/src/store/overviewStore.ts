@@ -80,17 +80,16 @@ export const useOverview = create<OverviewState>((set, get) => ({
   home: null,
   refresh: async () => {
     set({ loading: true });
-    const [data, timeline] = await Promise.all([
-      attempt('Loading the overview', () => api().overview({})),
-      fetchTimeline(get().zoom, get().showAll),
-    ]);
-    set((s) => ({
-      data: data ?? s.data,
-      timeline: timeline ?? s.timeline,
-      home: homeOf(timeline) ?? s.home,
-      loading: false,
-      failed: !data && !s.data,
-    }));
+    // Each part is shown as it comes (the counts and the chart are separate requests, answered
+    // one after the other by the engine): neither waits for the other.
+    const counts = attempt('Loading the overview', () => api().overview({})).then((data) =>
+      set((s) => ({ data: data ?? s.data, failed: !data && !s.data })),
+    );
+    const chart = fetchTimeline(get().zoom, get().showAll).then((timeline) =>
+      set((s) => ({ timeline: timeline ?? s.timeline, home: homeOf(timeline) ?? s.home })),
+    );
+    await Promise.all([counts, chart]);
+    set({ loading: false });
   },
   refreshTimeline: async () => {
     const timeline = await fetchTimeline(get().zoom, get().showAll);
