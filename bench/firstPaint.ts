@@ -29,6 +29,33 @@ export async function visit(page: Page, server: Served, view: View): Promise<num
   return Math.round(performance.now() - start);
 }
 
+/**
+ * `visit`, with when each request of the page started and ended (ms from navigation), so a slow
+ * first paint shows what it waited for.
+ */
+export async function visitTraced(
+  page: Page,
+  server: Served,
+  view: View,
+): Promise<{ ms: number; requests: Array<{ path: string; start: number; end: number | null }> }> {
+  const start = performance.now();
+  const at = () => Math.round(performance.now() - start);
+  const requests: Array<{ path: string; start: number; end: number | null }> = [];
+  const byRequest = new Map<unknown, { path: string; start: number; end: number | null }>();
+  page.on('request', (r) => {
+    const entry = { path: r.url().replace(server.url, ''), start: at(), end: null };
+    byRequest.set(r, entry);
+    requests.push(entry);
+  });
+  page.on('requestfinished', (r) => {
+    const entry = byRequest.get(r);
+    if (entry) entry.end = at();
+  });
+  await page.goto(`${server.url}${view.hash}`);
+  await view.ready(page);
+  return { ms: at(), requests };
+}
+
 export const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
 
 /**

@@ -11,7 +11,7 @@ import { request } from '../test/helpers/http';
 import { serve, type Served } from '../test/helpers/serveProcess';
 import { tempDir } from '../test/helpers/tmp';
 import { DB_FILE, dropAndWait, lnavOnce, procCpuMs, procPeakRssKb, procStatusKb, stopServer } from './dropReady';
-import { newPage, visit, VIEWS } from './firstPaint';
+import { newPage, visit, visitTraced, VIEWS } from './firstPaint';
 import { writeBigLog } from './ingest';
 
 /** A word of a few user agents in the reference log (Wget/1.12–1.14, 6 lines in 10,000). */
@@ -417,7 +417,11 @@ export async function benchTenMillion(lines = 10_000_000): Promise<Record<string
       out.ui = ui;
       const browser = await launchBrowser();
       try {
-        await attempt('overview_first_paint_ms', ui, async () => visit(await newPage(browser), server, VIEWS.overview));
+        await attempt('overview_first_paint_ms', ui, async () => {
+          const traced = await visitTraced(await newPage(browser), server, VIEWS.overview);
+          ui.overview_requests = traced.requests;
+          return traced.ms;
+        });
         const page = await newPage(browser);
         await attempt('anomalies_first_rows_ms', ui, () => visit(page, server, VIEWS.anomalies));
         await attempt('anomalies_end', ui, () => pressEnd(page));
