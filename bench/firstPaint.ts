@@ -43,7 +43,9 @@ export async function visitTraced(
   const requests: Array<{ path: string; start: number; end: number | null }> = [];
   const byRequest = new Map<unknown, { path: string; start: number; end: number | null }>();
   page.on('request', (r) => {
-    const entry = { path: r.url().replace(server.url, ''), start: at(), end: null };
+    const url = new URL(r.url());
+    url.searchParams.delete('token'); // the page's own URL carries the one-time hand-over
+    const entry = { path: url.pathname + url.search, start: at(), end: null };
     byRequest.set(r, entry);
     requests.push(entry);
   });
