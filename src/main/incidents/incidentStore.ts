@@ -63,12 +63,6 @@ interface Entry {
   grewFrom?: Entry;
 }
 
-/** The hours whose flagged entries changed, and how many entries they hold (before or after, the more). */
-interface Changes {
-  hours: Set<number>;
-  entries: number;
-}
-
 /** What the flagged set and its setting looked like when read (`key` changes with either). */
 interface Probe {
   key: string;
@@ -521,13 +515,12 @@ export class IncidentStore {
     }
     const span = flaggedBuckets(this.db);
     if (span) [lo, hi] = [Math.min(lo, span[0]), Math.max(hi, span[1])];
-    let changes = hints.length > 0 ? this.hintedChanges(old, p, hints, lo, hi) : null;
-    if (!changes) {
+    let dirty = hints.length > 0 ? this.hintedChanges(old, p, hints, lo, hi) : null;
+    if (!dirty) {
       this.fullCompares++;
-      changes = yield* this.comparedChanges(old, p, lo, hi);
+      dirty = yield* this.comparedChanges(old, p, lo, hi);
+      if (!dirty) return null;
     }
-    if (!changes) return null;
-    const dirty = changes.hours;
     // Their rows now, in runs of consecutive hours.
     const read = cached(
       this.db,
@@ -578,7 +571,7 @@ export class IncidentStore {
    * with those hours' differences. Null when the totals say some other hour changed too.
    * Synchronous, and in the probe's step: nothing is written in between.
    */
-  private hintedChanges(old: Base, p: Probe, hints: readonly TimeRange[], lo: number, hi: number): Changes | null {
+  private hintedChanges(old: Base, p: Probe, hints: readonly TimeRange[], lo: number, hi: number): Set<number> | null {
     const newer = cached(
       this.db,
       `SELECT DISTINCT s.ts_ms / ${BUCKET_MS} FROM scores s WHERE s.log_id > ? AND s.log_id <= ? AND s.is_anomaly = 1`,
@@ -587,33 +580,33 @@ export class IncidentStore {
       .all(old.scoredUpTo, p.scoredUpTo) as number[];
     const ranges = [...hints, ...newer.map((b) => ({ fromMs: b * BUCKET_MS, toMs: (b + 1) * BUCKET_MS }))];
     const expected = { ...old.totals };
-    const changes: Changes = { hours: new Set(), entries: 0 };
+    const dirty = new Set<number>();
     for (const [first, last] of bucketRuns(ranges, lo, hi)) {
       const now = readPrints(this.db, first, last + 1, p.scoredUpTo);
       for (const [b, was, is] of differingHours(old.prints, now, first, last)) {
         addTo(expected, was, -1);
         addTo(expected, is, 1);
-        changes.hours.add(b);
-        changes.entries += Math.max(was?.count ?? 0, is?.count ?? 0);
+        dirty.add(b);
       }
     }
     const t = p.totals;
-    return expected.count === t.count && expected.ids === t.ids && expected.score === t.score ? changes : null;
+    return expected.count === t.count && expected.ids === t.ids && expected.score === t.score ? dirty : null;
   }
 
   /** The changed hours, every hour's prints compared a week at a time; null when most entries changed. */
-  private *comparedChanges(old: Base, p: Probe, lo: number, hi: number): Generator<void, Changes | null> {
-    const changes: Changes = { hours: new Set(), entries: 0 };
+  private *comparedChanges(old: Base, p: Probe, lo: number, hi: number): Generator<void, Set<number> | null> {
+    const dirty = new Set<number>();
+    let changed = 0;
     for (let from = lo; from <= hi; from += PRINT_WINDOW) {
       yield;
       const now = readPrints(this.db, from, from + PRINT_WINDOW, p.scoredUpTo);
       for (const [b, was, is] of differingHours(old.prints, now, from, Math.min(from + PRINT_WINDOW - 1, hi))) {
-        changes.hours.add(b);
-        changes.entries += Math.max(was?.count ?? 0, is?.count ?? 0);
+        dirty.add(b);
+        changed += Math.max(was?.count ?? 0, is?.count ?? 0);
       }
-      if (changes.entries > p.totals.count / 2) return null;
+      if (changed > p.totals.count / 2) return null;
     }
-    return changes;
+    return dirty;
   }
 
   private *applying(
