@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { ApiError, OPERATION_NAMES, TOKEN_META, operations } from '../../shared/api';
@@ -12,6 +11,7 @@ import { TokenHandover, clearedHandoverCookie, handoverCookie, handoverCookieNam
 import { parseJsonBody } from './jsonBody';
 import { DatabaseFullError, DatabaseLockedError, explainWriteError, isBusy } from '../store/writeErrors';
 import { buildOpenApi } from './openapi';
+import { registerAssets } from './assets';
 import { createGuard, pathOf, sameToken } from './security';
 import { registerEvents } from './sse';
 import { registerStreamRoutes } from './streamRoutes';
@@ -172,14 +172,7 @@ export async function createHttpServer(engine: Engine, opts: HttpOptions = {}): 
 
   const indexHtml = opts.rendererDir ? join(opts.rendererDir, 'index.html') : null;
   const hasRenderer = indexHtml !== null && existsSync(indexHtml);
-  if (hasRenderer && opts.rendererDir) {
-    await app.register(fastifyStatic, {
-      root: join(opts.rendererDir, 'assets'),
-      prefix: '/assets/',
-      index: false,
-      decorateReply: false,
-    });
-  }
+  if (hasRenderer && opts.rendererDir) registerAssets(app, join(opts.rendererDir, 'assets'));
   const handover = new TokenHandover();
   // `/` serves the UI to browsers and the original's greeting to scripts. The printed URL's
   // `?token=` is accepted here only, and traded at once for a one-time cookie (see TokenHandover).

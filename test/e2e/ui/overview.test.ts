@@ -35,6 +35,9 @@ describe('Overview, Sources and Models (seeded)', () => {
     const { page } = await openView(app, 'overview');
     const over = page.locator('.timeline .u-over');
     await over.waitFor();
+    // The panels above the chart are filled in as their answers come: the chart's place is known
+    // once the top incidents are shown.
+    await page.getByRole('region', { name: 'Top incidents' }).getByRole('listitem').first().waitFor();
     const b = (await over.boundingBox())!;
     await page.mouse.move(b.x + b.width * 0.3, b.y + b.height / 2);
     await page.mouse.down();

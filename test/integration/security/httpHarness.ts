@@ -24,13 +24,17 @@ export interface Secured {
   close(): Promise<void>;
 }
 
-/** A real engine and HTTP server on 127.0.0.1, with a page at `/` and a captured log. */
-export async function startSecured(): Promise<Secured> {
+/**
+ * A real engine and HTTP server on 127.0.0.1, with a page at `/` and a captured log; `assets`
+ * fills the UI's assets folder (`outside`: a folder beside it, for files that must not be served).
+ */
+export async function startSecured(opts: { assets?: (dir: string, outside: string) => void } = {}): Promise<Secured> {
   const tmp = tempDir('od-sec-');
   const rendererDir = join(tmp.dir, 'renderer');
   const dataDir = join(tmp.dir, 'data');
-  mkdirSync(rendererDir);
+  mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), FAKE_INDEX);
+  opts.assets?.(join(rendererDir, 'assets'), tmp.dir);
   const { logger, lines } = captureLogger('warn');
   const engine = await Engine.start({ dataDir, logger, schedule: false });
   const app = await createHttpServer(engine, { rendererDir });
