@@ -12,7 +12,15 @@ import {
   type FleetTable,
 } from './clickhouseSql';
 import { scoreSql, type CompiledForest } from './iforestSql';
-import { sliceLowSql, sliceTopSql, topTriples, tripleText, type LowTriple } from './topSql';
+import {
+  decodeLowGroups,
+  sliceLowSql,
+  sliceTopSql,
+  topTriples,
+  tripleText,
+  type LowTriple,
+  type WireLowGroups,
+} from './topSql';
 import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
 
 /**
@@ -148,32 +156,6 @@ export function decodeScoredRow(r: WireScoredRow): FleetScoredRow {
     pathTotal: float(r.od_path, 'od_path'),
     score: float(r.iforest_score, 'iforest_score'),
     flagged: flag === 1,
-  };
-}
-
-interface WireLowTriple {
-  request_count: unknown;
-  client_error_count: unknown;
-  server_error_count: unknown;
-  od_path: unknown;
-  iforest_score: unknown;
-  iforest_flag: unknown;
-  od_rows: unknown;
-  od_scored: unknown;
-  od_flagged: unknown;
-}
-
-export function decodeLowTriple(r: WireLowTriple): LowTriple {
-  const flag = int(r.iforest_flag, 'iforest_flag');
-  if (flag !== 0 && flag !== 1) throw new Error(`server sent iforest_flag = ${flag}`);
-  return {
-    request: int(r.request_count, 'request_count'),
-    client: int(r.client_error_count, 'client_error_count'),
-    server: int(r.server_error_count, 'server_error_count'),
-    pathTotal: float(r.od_path, 'od_path'),
-    score: float(r.iforest_score, 'iforest_score'),
-    flagged: flag === 1,
-    rows: int(r.od_rows, 'od_rows'),
   };
 }
 
@@ -319,16 +301,10 @@ export class ClickHouseSource {
     const lows: LowTriple[][] = [];
     for (const slice of slices) {
       const query = sliceLowSql(await this.featureQuery(table, slice), forest, limit);
-      let sliceCounts: ScoreCounts = { scored: 0, flagged: 0 };
-      const decode = (r: WireLowTriple): LowTriple => {
-        sliceCounts = { scored: int(r.od_scored, 'od_scored'), flagged: int(r.od_flagged, 'od_flagged') };
-        return decodeLowTriple(r);
-      };
-      const mine: LowTriple[] = [];
-      for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) mine.push(...b);
-      lows.push(mine);
-      counts.scored += sliceCounts.scored;
-      counts.flagged += sliceCounts.flagged;
+      const low = decodeLowGroups(await this.json<WireLowGroups>(query, opts.signal, forest.settings, opts.meter));
+      lows.push(low.triples);
+      counts.scored += low.scored;
+      counts.flagged += low.flagged;
     }
     const { bound, ranks } = topTriples(lows, limit);
     let top: FleetScoredRow[] = [];
@@ -465,6 +441,25 @@ export class ClickHouseSource {
   private async rows<T>(query: string): Promise<T[]> {
     const rs = await this.client.query({ query, format: 'JSONEachRow' });
     return rs.json<T>();
+  }
+
+  /** A small answer read whole as FORMAT JSONCompact (its totals row included). */
+  private async json<T>(
+    query: string,
+    signal: AbortSignal | undefined,
+    settings?: ClickHouseSettings,
+    meter?: WireMeter,
+  ): Promise<T> {
+    if (meter) meter.sent += Buffer.byteLength(query);
+    const rs = await this.client.query({
+      query,
+      format: 'JSONCompact',
+      abort_signal: signal,
+      clickhouse_settings: settings,
+    });
+    const text = await rs.text();
+    if (meter) meter.received += Buffer.byteLength(text);
+    return JSON.parse(text) as T;
   }
 
   private async *stream<W, R>(

@@ -6,14 +6,21 @@ import {
 } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsolationForest } from '../../../src/main/detectors/iforest';
-import { decodeLowTriple } from '../../../src/main/fleet/clickhouseSource';
 import {
   compileIsolationForest,
   forestTrees,
   pathTotal,
   type CompiledForest,
 } from '../../../src/main/fleet/iforestSql';
-import { sliceLowSql, sliceTopSql, topTriples, tripleText, type LowTriple } from '../../../src/main/fleet/topSql';
+import {
+  decodeLowGroups,
+  sliceLowSql,
+  sliceTopSql,
+  topTriples,
+  tripleText,
+  type LowTriple,
+  type WireLowGroups,
+} from '../../../src/main/fleet/topSql';
 import { rng } from '../../helpers/rng';
 import { clusterUnavailable, startCluster, type TestCluster } from './cluster';
 
@@ -122,6 +129,10 @@ for (const target of TARGETS) {
 
     const query = async <T>(sql: string): Promise<T[]> =>
       (await client.query({ query: sql, format: 'JSONEachRow', clickhouse_settings: compiled.settings })).json<T>();
+    const low = async (limit: number): Promise<ReturnType<typeof decodeLowGroups>> => {
+      const rs = await client.query({ query: sliceLowSql(features, compiled, limit), format: 'JSONCompact' });
+      return decodeLowGroups(JSON.parse(await rs.text()) as WireLowGroups);
+    };
 
     beforeAll(async () => {
       ({ client, close } = await target.open());
@@ -150,32 +161,31 @@ for (const target of TARGETS) {
     });
 
     it('every triple on, under and over a threshold: the desktop’s path total, flag and counts', async () => {
-      const got = await query<Parameters<typeof decodeLowTriple>[0]>(sliceLowSql(features, compiled, 1_000_000));
+      const got = await low(1_000_000);
       const triples = new Map(rows.map((r) => [r.x.join(','), r.x]));
-      expect(got).toHaveLength(triples.size);
+      expect(got.triples).toHaveLength(triples.size);
       const flags = model.predict({ rows: rows.length, cols: 3, data: Float64Array.from(rows.flatMap((r) => r.x)) });
       const desktopFlag = new Map(rows.map((r, i) => [r.x.join(','), flags[i] === 1]));
-      for (const w of got) {
-        const t = decodeLowTriple(w);
+      for (const t of got.triples) {
         const x = [t.request, t.client, t.server];
         expect(t.pathTotal).toBe(pathTotal(trees, x));
         expect(t.flagged).toBe(desktopFlag.get(x.join(',')));
         expect(Math.abs(t.score - model.score({ rows: 1, cols: 3, data: Float64Array.from(x) })[0])).toBeLessThan(
           1e-12,
         );
+        expect(t.rows).toBe(rows.filter((r) => r.x.join(',') === x.join(',')).length);
       }
-      expect(Number(got[0].od_scored)).toBe(rows.length);
-      expect(Number(got[0].od_flagged)).toBe(flags.reduce((a, b) => a + b, 0));
+      expect(got.scored).toBe(rows.length);
+      expect(got.flagged).toBe(flags.reduce((a, b) => a + b, 0));
       expect(flags.some((f) => f === 1) && flags.some((f) => f === 0)).toBe(true);
     });
 
     it('the top rows: the desktop’s lowest path totals, ties by time, IP and arrival', async () => {
       const limit = 40;
-      const low = (await query<Parameters<typeof decodeLowTriple>[0]>(sliceLowSql(features, compiled, limit))).map(
-        decodeLowTriple,
-      );
-      const { bound, ranks } = topTriples([low], limit);
-      const wanted = low.filter((t) => t.pathTotal <= bound);
+      const { triples } = await low(limit);
+      expect(new Set(triples.map((t) => t.pathTotal)).size).toBe(limit);
+      const { bound, ranks } = topTriples([triples], limit);
+      const wanted = triples.filter((t) => t.pathTotal <= bound);
       const got = await query<{ ip: string; ts_ms: string; arrival: string; od_rank: number }>(
         sliceTopSql(
           features,
@@ -196,7 +206,7 @@ for (const target of TARGETS) {
       expect(got.map((r) => `${r.ip} ${r.ts_ms} ${r.arrival}`)).toEqual(
         expected.map((r) => `${r.ip} ${r.ts_ms} ${r.arrival}`),
       );
-      const byTriple = new Map<string, LowTriple>(low.map((t) => [tripleText(t), t]));
+      const byTriple = new Map<string, LowTriple>(triples.map((t) => [tripleText(t), t]));
       expect(expected.every((r) => byTriple.has(r.x.join(',')))).toBe(true);
     });
   });
