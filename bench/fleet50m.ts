@@ -21,6 +21,8 @@ import { procStatusKb, stopServer } from './dropReady';
 
 const DB = 'od';
 const SEED = 1;
+/** A fixed end for the generated log: runs see the same rows, sample and forest, so they compare. */
+const END_MS = Date.UTC(2026, 0, 2);
 /** Per-query memory of the shards' users: a fleet server's, not the test cluster's 1 GB. */
 const SHARD_QUERY_MEMORY = Number(process.env.OD_FLEET_MEMORY ?? 8_000_000_000);
 const UI_TIMEOUT_MS = 15 * 60_000;
@@ -83,7 +85,7 @@ export async function benchFleet50m(defaultRows = 50_000_000): Promise<Record<st
       });
     }
     const tLoad = performance.now();
-    const loaded = await loadLines(admin[0], generatedLines(rows, SEED), {
+    const loaded = await loadLines(admin[0], generatedLines(rows, SEED, END_MS), {
       database: DB,
       table: 'logs',
       source: 'gen',

@@ -11,7 +11,16 @@ import {
   type FleetColumns,
   type FleetTable,
 } from './clickhouseSql';
-import { scoreSql, scoreTopSql, type CompiledForest } from './iforestSql';
+import { scoreSql, type CompiledForest } from './iforestSql';
+import {
+  decodeLowGroups,
+  sliceLowSql,
+  sliceTopSql,
+  topTriples,
+  tripleText,
+  type LowTriple,
+  type WireLowGroups,
+} from './topSql';
 import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
 
 /**
@@ -166,7 +175,7 @@ export function decodeSampledRow(r: WireSampledRow): SampledRow {
  */
 export const SLICE_ROWS = 4_000_000;
 
-/** Lowest path total first; ties by time, IP and arrival (scoreTopSql's ORDER BY). */
+/** Lowest path total first; ties by time, IP and arrival (sliceTopSql's ORDER BY). */
 function compareScored(a: FleetScoredRow, b: FleetScoredRow): number {
   return (
     a.pathTotal - b.pathTotal ||
@@ -277,8 +286,8 @@ export class ClickHouseSource {
 
   /**
    * The `limit` rows with the lowest path total (the most anomalous) and the counts of the range,
-   * scored on the server in one query (iforestSql.ts scoreTopSql: the forest is evaluated once per
-   * distinct feature triple).
+   * scored on the server (topSql.ts): each slice's counts and low triples first, then the rows of
+   * the triples that can reach the top, from the slices that hold them.
    */
   async scoreTop(
     table: FleetTable,
@@ -287,19 +296,32 @@ export class ClickHouseSource {
     opts: FleetFeatureOptions,
   ): Promise<{ top: FleetScoredRow[]; counts: ScoreCounts }> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
-    let top: FleetScoredRow[] = [];
     const counts: ScoreCounts = { scored: 0, flagged: 0 };
-    for (const slice of await this.slices(table, opts)) {
-      const query = scoreTopSql(await this.featureQuery(table, slice), forest, limit);
-      let sliceCounts: ScoreCounts = { scored: 0, flagged: 0 };
-      const decode = (r: WireScoredRow & { od_scored: unknown; od_flagged: unknown }) => {
-        sliceCounts = { scored: int(r.od_scored, 'od_scored'), flagged: int(r.od_flagged, 'od_flagged') };
-        return decodeScoredRow(r);
+    const slices = await this.slices(table, opts);
+    const lows: LowTriple[][] = [];
+    for (const slice of slices) {
+      const query = sliceLowSql(await this.featureQuery(table, slice), forest, limit);
+      const low = decodeLowGroups(await this.json<WireLowGroups>(query, opts.signal, forest.settings, opts.meter));
+      lows.push(low.triples);
+      counts.scored += low.scored;
+      counts.flagged += low.flagged;
+    }
+    const { bound, ranks } = topTriples(lows, limit);
+    let top: FleetScoredRow[] = [];
+    for (const [i, slice] of slices.entries()) {
+      const wanted = lows[i].filter((t) => t.pathTotal <= bound);
+      if (wanted.length === 0) continue;
+      const verdicts = new Map(wanted.map((t) => [tripleText(t), t]));
+      const ranked = wanted.map((t) => ({ ...t, rank: ranks.get(tripleText(t)) ?? 0 }));
+      const query = sliceTopSql(await this.featureQuery(table, slice), ranked, limit);
+      const decode = (r: WireRow): FleetScoredRow => {
+        const row = decodeRow(r);
+        const v = verdicts.get(tripleText(row));
+        if (!v) throw new Error('server sent a row of a triple it was not asked for');
+        return { ...row, pathTotal: v.pathTotal, score: v.score, flagged: v.flagged };
       };
-      for await (const b of this.stream(query, decode, opts.signal, forest.settings, opts.meter)) top.push(...b);
-      counts.scored += sliceCounts.scored;
-      counts.flagged += sliceCounts.flagged;
-      // Each slice's own top, merged: the `limit` lowest overall (the server's ORDER BY).
+      for await (const b of this.stream(query, decode, opts.signal, undefined, opts.meter)) top.push(...b);
+      // Each slice's own top, merged: the `limit` lowest overall.
       top = top.sort(compareScored).slice(0, limit);
     }
     return { top, counts };
@@ -419,6 +441,25 @@ export class ClickHouseSource {
   private async rows<T>(query: string): Promise<T[]> {
     const rs = await this.client.query({ query, format: 'JSONEachRow' });
     return rs.json<T>();
+  }
+
+  /** A small answer read whole as FORMAT JSONCompact (its totals row included). */
+  private async json<T>(
+    query: string,
+    signal: AbortSignal | undefined,
+    settings?: ClickHouseSettings,
+    meter?: WireMeter,
+  ): Promise<T> {
+    if (meter) meter.sent += Buffer.byteLength(query);
+    const rs = await this.client.query({
+      query,
+      format: 'JSONCompact',
+      abort_signal: signal,
+      clickhouse_settings: settings,
+    });
+    const text = await rs.text();
+    if (meter) meter.received += Buffer.byteLength(text);
+    return JSON.parse(text) as T;
   }
 
   private async *stream<W, R>(

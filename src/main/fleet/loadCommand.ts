@@ -22,9 +22,9 @@ export interface LoadCommandResult extends LoadResult {
   source: string;
 }
 
-/** The desktop's labelled sample log as lines (the generator's 24 h end now). */
-export function* generatedLines(rows: number, seed?: number): Generator<string, void, undefined> {
-  for (const s of generateSample({ rows, seed })) yield s.line;
+/** The desktop's labelled sample log as lines (the generator's 24 h end at endMs, default now). */
+export function* generatedLines(rows: number, seed?: number, endMs?: number): Generator<string, void, undefined> {
+  for (const s of generateSample({ rows, seed, endMs })) yield s.line;
 }
 
 function positiveInt(text: string | undefined, name: string): number | undefined {

@@ -8,7 +8,6 @@ import {
   pathTotal,
   scoreOfTotal,
   scoreSql,
-  scoreTopSql,
 } from '../../../src/main/fleet/iforestSql';
 import { rng } from '../../helpers/rng';
 
@@ -163,19 +162,6 @@ describe('compileIsolationForest', () => {
     expect(sql).toMatch(/pow\(2, -od_path \/ [0-9.]+\) AS iforest_score/);
     expect(sql).toContain(`toUInt8(od_path <= ${c.cutoff}) AS iforest_flag`);
     expect(sql.indexOf('od_path <=')).toBeLessThan(sql.indexOf('AS od_path'));
-  });
-
-  it('scores the top rows once per distinct triple: the forest once, the feature query on both sides of the join', () => {
-    const { model } = fitted(8, 500, 2);
-    const c = compileIsolationForest(model);
-    const sql = scoreTopSql('SELECT 1 AS od_feature_marker', c, 25);
-    expect(sql.split(c.pathExpr)).toHaveLength(2);
-    expect(sql.split('od_feature_marker')).toHaveLength(3);
-    expect(sql).toContain('GROUP BY request_count, client_error_count, server_error_count');
-    expect(sql).toContain('ALL INNER JOIN');
-    expect(sql).toMatch(/LIMIT 25$/);
-    expect(sql).toContain(`sumIf(od_rows, od_tp <= ${c.cutoff}) AS od_flagged`);
-    expect(() => scoreTopSql('SELECT 1', c, 0)).toThrow(/limit/);
   });
 });
 
