@@ -164,7 +164,7 @@ export function cutoffFor(threshold: number, denominator: number): number {
 }
 
 /** A double as a ClickHouse literal that parses back to the same double. */
-function float(v: number): string {
+export function floatLiteral(v: number): string {
   if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
   const s = String(v);
   return s.includes('e') || s.includes('.') ? s : `${s}.0`;
@@ -206,7 +206,7 @@ function treeSql(
     return `if(${cols[c]}<=${int(Math.floor(f.threshold[node]))},${l},${r})`;
   };
   const body = walk(f.treeStart[t]);
-  return `[${paths.map(float).join(',')}][${body}]`;
+  return `[${paths.map(floatLiteral).join(',')}][${body}]`;
 }
 
 export function compileIsolationForest(model: IsolationForest, opts: CompileOptions = {}): CompiledForest {
@@ -257,11 +257,16 @@ export function compileIsolationForest(model: IsolationForest, opts: CompileOpti
  * iforest_score and iforest_flag. The total is computed one level down, so the score and the
  * flag read it as a column: an alias used twice would be expanded twice, doubling the AST.
  */
+/** The forest's flag as SQL on an `od_path` column (flagged ⇔ total ≤ cutoff; never when no total is). */
+export function flagSql(c: CompiledForest): string {
+  return c.cutoff < 0 ? '0' : `od_path <= ${floatLiteral(c.cutoff)}`;
+}
+
 export function scoreSql(featureQuery: string, c: CompiledForest): string {
-  const flag = c.cutoff < 0 ? '0' : `od_path <= ${float(c.cutoff)}`;
+  const flag = flagSql(c);
   const cols = 'ip, ts_ms, arrival, request_count, client_error_count, server_error_count';
   return `SELECT ${cols}, od_path,
-    pow(2, -od_path / ${float(c.denominator)}) AS iforest_score,
+    pow(2, -od_path / ${floatLiteral(c.denominator)}) AS iforest_score,
     toUInt8(${flag}) AS iforest_flag
   FROM (
     SELECT ${cols}, (${c.pathExpr}) AS od_path

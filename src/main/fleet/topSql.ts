@@ -1,4 +1,4 @@
-import type { CompiledForest } from './iforestSql';
+import { flagSql, floatLiteral, type CompiledForest } from './iforestSql';
 
 /**
  * A shard's top rows and counts, time slice by time slice, in two steps:
@@ -25,12 +25,6 @@ import type { CompiledForest } from './iforestSql';
 
 export const TRIPLE = 'request_count, client_error_count, server_error_count';
 
-const float = (v: number): string => {
-  if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
-  const s = String(v);
-  return s.includes('e') || s.includes('.') ? s : `${s}.0`;
-};
-
 /**
  * The slice's low triples, grouped by path total: the `limit` lowest totals (so at least `limit`
  * triples, ties included), each with od_path, iforest_score, iforest_flag, od_triples (the
@@ -44,8 +38,8 @@ const float = (v: number): string => {
  */
 export function sliceLowSql(featureQuery: string, c: CompiledForest, limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
-  const flag = c.cutoff < 0 ? '0' : `od_path <= ${float(c.cutoff)}`;
-  return `SELECT od_path, pow(2, -od_path / ${float(c.denominator)}) AS iforest_score, toUInt8(${flag}) AS iforest_flag,
+  const flag = flagSql(c);
+  return `SELECT od_path, pow(2, -od_path / ${floatLiteral(c.denominator)}) AS iforest_score, toUInt8(${flag}) AS iforest_flag,
     argMin(od_group, od_path) AS od_triples, sum(od_n) AS od_scored, sumIf(od_n, ${flag}) AS od_flagged
   FROM (
     SELECT (${c.pathExpr}) AS od_path, groupArray(tuple(${TRIPLE}, od_rows)) AS od_group, sum(od_rows) AS od_n
