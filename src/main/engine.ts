@@ -119,8 +119,8 @@ export class Engine implements Services {
       workerFile,
       featuresCurrent: () => this.features.schedule(),
       anomalyRows: (ids) => anomalyRowsByIds(this.db, ids),
-      // The incidents note each rescored range and regroup only those hours once the rescoring
-      // ends, in slices, before anyone asks. Following every chunk as it landed kept the UI's
+      // The incidents note each rescored range and, once the rescoring ends, regroup only those
+      // hours (or rebuild, when they hold most entries), in slices, before anyone asks. Following every chunk as it landed kept the UI's
       // first read short too, but regrouping ~100 times over held ~200 MB more at 4M entries.
       onRescoring: (range) => this.incidents.rescoring(range),
       swappedIn: (version) => snapshotKept(this.db, version),
