@@ -1,5 +1,5 @@
 /**
- * The UI's assets are served from memory by exact name: a symlink planted among them, a name
+ * The UI's assets are served from memory by exact name: a symlink or FIFO planted among them, a name
  * that climbs out of the folder, or a file added after the start is never served.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../helpers/http';
 import { startSecured, type Secured } from './httpHarness';
+import { mkfifo } from './ingestAttack';
 
 const BUNDLE = 'console.log("ui");\n'.repeat(40_000); // ~760 KB: more than one streamed read
 let s: Secured;
@@ -20,6 +21,7 @@ beforeAll(async () => {
       writeFileSync(join(dir, 'index-abc123.css'), 'body{}');
       writeFileSync(join(outside, 'secret.txt'), 'not for the page');
       symlinkSync(join(outside, 'secret.txt'), join(dir, 'planted.js'));
+      mkfifo(join(dir, 'pipe.js')); // read at start, it would hang the server
       mkdirSync(join(dir, 'nested'));
       writeFileSync(join(dir, 'nested', 'deep.js'), 'deep');
     },
@@ -42,6 +44,7 @@ describe('UI assets', () => {
     writeFileSync(join(assetsDir, 'later.js'), 'added after the start');
     for (const path of [
       '/assets/planted.js',
+      '/assets/pipe.js',
       '/assets/nested/deep.js',
       '/assets/nested%2Fdeep.js',
       '/assets/..%2Findex.html',
