@@ -25,7 +25,8 @@ import type { FleetColumns } from './clickhouseSql';
 import { detectMapping, mappingProblems } from './columnMapping';
 import { compileIsolationForest } from './iforestSql';
 import { capStrata, planSample, type SampledRow } from './sampler';
-import { discoverShards, mergeStreams, sameHttpPort, type FleetShard } from './shards';
+import { discoverShards, sameHttpPort, type FleetShard } from './shards';
+import { mergeStreams } from './streams';
 
 /**
  * Fleet mode's work: test and keep a ClickHouse connection, and analyse a time range where the

@@ -2,6 +2,7 @@ import { ClickHouseSource, type ClusterReplica, type FleetFeatureOptions } from 
 import type { FleetColumns, FleetTable } from './clickhouseSql';
 import type { CompiledForest } from './iforestSql';
 import type { FleetFeatureRow, FleetScoredRow } from './clickhouseSource';
+import { mergeStreams } from './streams';
 
 /**
  * Shard-local execution on a Distributed table: the window features (and the forest's scores)
@@ -184,48 +185,6 @@ export async function discoverShards(entry: ClickHouseSource, opts: DiscoverOpti
     shards.push(found);
   }
   return shards;
-}
-
-/**
- * Several streams as one: batches in the order they arrive from any of them. When the consumer
- * stops early or one stream fails, the others are aborted (their queries cancelled) and closed.
- */
-export async function* mergeStreams<T>(
-  streams: ReadonlyArray<(signal: AbortSignal) => AsyncGenerator<T[], void, void>>,
-  signal?: AbortSignal,
-): AsyncGenerator<T[], void, void> {
-  const abort = new AbortController();
-  const onAbort = (): void => abort.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  const its = streams.map((open) => open(abort.signal));
-  type Step = { k: number; r: IteratorResult<T[], void> };
-  const pending = new Map<number, Promise<Step>>();
-  const pull = (k: number): void => {
-    pending.set(
-      k,
-      its[k].next().then((r) => ({ k, r })),
-    );
-  };
-  its.forEach((_, k) => pull(k));
-  try {
-    while (pending.size > 0) {
-      const { k, r } = await Promise.race(pending.values());
-      if (r.done) {
-        pending.delete(k);
-        continue;
-      }
-      pull(k);
-      yield r.value;
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (pending.size > 0) {
-      abort.abort(new Error('stream closed'));
-      await Promise.allSettled(pending.values());
-      await Promise.allSettled([...pending.keys()].map((k) => its[k].return()));
-    }
-  }
 }
 
 /** Every shard's feature rows, computed on the shard, as they stream in (no set order). */

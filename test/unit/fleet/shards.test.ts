@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertShardedByIp,
-  keyColumns,
-  mergeStreams,
-  parseDistributedEngine,
-  sameHttpPort,
-} from '../../../src/main/fleet/shards';
+import { assertShardedByIp, keyColumns, parseDistributedEngine, sameHttpPort } from '../../../src/main/fleet/shards';
 
 describe('parseDistributedEngine', () => {
   it('reads 18.16’s bare names and current servers’ quoted ones', () => {
@@ -57,68 +51,5 @@ describe('sameHttpPort', () => {
       'https://10.0.0.7:8443/',
     );
     expect(sameHttpPort('http://127.0.0.1:8123')({ ...replica, hostAddress: '::1' })).toBe('http://[::1]:8123/');
-  });
-});
-
-/** A stream of `batches`, each after its own tick count; records when it is closed or aborted. */
-function source(name: string, batches: number[][], log: string[], fail?: Error) {
-  return async function* (signal: AbortSignal): AsyncGenerator<number[], void, void> {
-    signal.addEventListener('abort', () => log.push(`${name} aborted`));
-    try {
-      for (const b of batches) {
-        await new Promise((r) => setImmediate(r));
-        if (signal.aborted) throw new Error('aborted');
-        yield b;
-      }
-      if (fail) throw fail;
-    } finally {
-      log.push(`${name} closed`);
-    }
-  };
-}
-
-describe('mergeStreams', () => {
-  it('yields every batch of every stream', async () => {
-    const log: string[] = [];
-    const out: number[][] = [];
-    for await (const b of mergeStreams([source('a', [[1], [2], [3]], log), source('b', [[10], [20]], log)]))
-      out.push(b);
-    expect(out.flat().sort((x, y) => x - y)).toEqual([1, 2, 3, 10, 20]);
-    expect(log.sort()).toEqual(['a closed', 'b closed']);
-  });
-  it('interleaves: a batch is passed on as soon as it arrives', async () => {
-    const out: number[] = [];
-    for await (const b of mergeStreams([source('a', [[1], [2]], []), source('b', [[10], [20]], [])])) out.push(...b);
-    expect(out.indexOf(10)).toBeLessThan(out.indexOf(2));
-  });
-  it('aborts and closes the others when the consumer stops early', async () => {
-    const log: string[] = [];
-    for await (const b of mergeStreams([source('a', [[1], [2], [3]], log), source('b', [[10], [20], [30]], log)])) {
-      expect(b.length).toBe(1);
-      break;
-    }
-    expect(log.filter((l) => l.endsWith('aborted')).sort()).toEqual(['a aborted', 'b aborted']);
-    expect(log.filter((l) => l.endsWith('closed')).sort()).toEqual(['a closed', 'b closed']);
-  });
-  it('fails with the first failing stream and aborts the rest', async () => {
-    const log: string[] = [];
-    const run = async () => {
-      for await (const _ of mergeStreams([
-        source('a', [[1]], log, new Error('shard 1 is down')),
-        source('b', [[10], [20], [30], [40]], log),
-      ]));
-    };
-    await expect(run()).rejects.toThrow('shard 1 is down');
-    expect(log).toContain('b aborted');
-    expect(log).toContain('b closed');
-  });
-  it('follows the caller’s signal', async () => {
-    const log: string[] = [];
-    const ctl = new AbortController();
-    const run = async () => {
-      for await (const _ of mergeStreams([source('a', [[1], [2], [3]], log)], ctl.signal)) ctl.abort();
-    };
-    await expect(run()).rejects.toThrow('aborted');
-    expect(log).toContain('a aborted');
   });
 });
