@@ -7,6 +7,7 @@ import {
   keyExpr,
   quoteIdent,
   quoteString,
+  strataSizesSql,
   type Dialect,
   type FleetColumns,
   type FleetTable,
@@ -21,8 +22,8 @@ import {
   type LowTriple,
   type WireLowGroups,
 } from './topSql';
-import { sampleSql, type SampledRow, type SamplePlan } from './sampler';
-import { allBounded, mergeStreams } from './streams';
+import { filledStrata, sampleCutoffs, sampleSql, type SampledRow, type SamplePlan } from './sampler';
+import { allBounded, mergeStreams, once } from './streams';
 
 /**
  * A ClickHouse table of access logs as a feature source: detects the server's dialect, reads
@@ -165,6 +166,11 @@ interface WireSampledRow extends WireRow {
   od_rank: unknown;
 }
 
+const decodeStratumSize = (r: { od_stratum: unknown; od_n: unknown }): [number, number] => [
+  int(r.od_stratum, 'od_stratum'),
+  int(r.od_n, 'od_n'),
+];
+
 export function decodeSampledRow(r: WireSampledRow): SampledRow {
   if (typeof r.od_rank !== 'string' || !/^\d+$/.test(r.od_rank)) throw new Error('server sent a malformed sample rank');
   return { ...decodeRow(r), stratum: int(r.od_stratum, 'od_stratum'), rank: BigInt(r.od_rank) };
@@ -184,6 +190,14 @@ export const SLICE_ROWS = 4_000_000;
  */
 export const SLICE_CONCURRENCY = 2;
 
+/** Defaults the tests lower or raise: slices of `sliceRows`, `concurrency` of them at a time. */
+export interface SourceTuning {
+  sliceRows?: number;
+  concurrency?: number;
+  /** Rows a cut stratum keeps beyond the cap (sampler.ts defaultSpare); Infinity cuts none. */
+  sampleSpare?: number;
+}
+
 /** Lowest path total first; ties by time, IP and arrival (sliceTopSql's ORDER BY). */
 function compareScored(a: FleetScoredRow, b: FleetScoredRow): number {
   return (
@@ -197,15 +211,19 @@ function compareScored(a: FleetScoredRow, b: FleetScoredRow): number {
 export class ClickHouseSource {
   private version: string | undefined;
 
-  /**
-   * Takes any client, so tests can hand in one wired to an in-process engine; `sliceRows` (default
-   * SLICE_ROWS) is lowered by tests to make small ranges slice.
-   */
+  private readonly sliceRows: number;
+  private readonly concurrency: number;
+  private readonly sampleSpare: number | undefined;
+
+  /** Takes any client, so tests can hand in one wired to an in-process engine. */
   constructor(
     private readonly client: ClickHouseClient,
-    private readonly sliceRows = SLICE_ROWS,
-    private readonly concurrency = SLICE_CONCURRENCY,
-  ) {}
+    tuning: SourceTuning = {},
+  ) {
+    this.sliceRows = tuning.sliceRows ?? SLICE_ROWS;
+    this.concurrency = tuning.concurrency ?? SLICE_CONCURRENCY;
+    this.sampleSpare = tuning.sampleSpare;
+  }
 
   static connect(opts: ClickHouseConnectOptions): ClickHouseSource {
     return new ClickHouseSource(
@@ -289,17 +307,36 @@ export class ClickHouseSource {
     opts: FleetFeatureOptions,
   ): AsyncGenerator<SampledRow[], void, void> {
     const dialect = opts.dialect ?? (await this.dialect());
-    const slices = (await this.slices(table, opts)).map(
-      (slice) => (signal: AbortSignal) =>
-        this.stream(
-          sampleSql(this.featureSql(table, slice, dialect), plan),
-          decodeSampledRow,
-          signal,
-          undefined,
-          opts.meter,
-        ),
+    const slices = (await this.slices(table, opts)).map((slice) =>
+      async function* (this: ClickHouseSource, signal: AbortSignal): AsyncGenerator<SampledRow[], void, void> {
+        yield await this.sliceSample(table, slice, dialect, plan, signal, opts.meter);
+      }.bind(this),
     );
     yield* mergeStreams(slices, opts.signal, this.concurrency);
+  }
+
+  /**
+   * One slice's sample. Its strata's sizes come first (a plain count), so the busy strata can drop
+   * most rows by their hash before the sort (sampler.ts, sampleCutoffs); should a cut stratum come
+   * short of its cap, the slice is sampled again uncut.
+   */
+  private async sliceSample(
+    table: FleetTable,
+    slice: FleetFeatureOptions,
+    dialect: Dialect,
+    plan: SamplePlan,
+    signal: AbortSignal,
+    meter: WireMeter | undefined,
+  ): Promise<SampledRow[]> {
+    const features = this.featureSql(table, slice, dialect);
+    const sizes = new Map<number, number>();
+    const sizesSql = strataSizesSql({ table, fromMs: slice.fromMs, toMs: slice.toMs }, plan.strata);
+    for await (const b of this.stream(sizesSql, decodeStratumSize, signal, undefined, meter))
+      for (const [k, n] of b) sizes.set(k, n);
+    const cutoffs = sampleCutoffs(sizes, plan, this.sampleSpare);
+    const rows = await this.all(sampleSql(features, plan, cutoffs), decodeSampledRow, signal, meter);
+    if (filledStrata(rows, cutoffs, plan.perStratum)) return rows;
+    return this.all(sampleSql(features, plan), decodeSampledRow, signal, meter);
   }
 
   /**
@@ -367,9 +404,7 @@ export class ClickHouseSource {
       if (!v) throw new Error('server sent a row of a triple it was not asked for');
       return { ...row, pathTotal: v.pathTotal, score: v.score, flagged: v.flagged };
     };
-    const out: FleetScoredRow[] = [];
-    for await (const b of this.stream(query, decode, signal, undefined, meter)) out.push(...b);
-    return out;
+    return this.all(query, decode, signal, meter);
   }
 
   /**
@@ -508,6 +543,17 @@ export class ClickHouseSource {
     const text = await rs.text();
     if (meter) meter.received += Buffer.byteLength(text);
     return JSON.parse(text) as T;
+  }
+
+  private async all<W, R>(
+    query: string,
+    decode: (w: W) => R,
+    signal: AbortSignal | undefined,
+    meter: WireMeter | undefined,
+  ): Promise<R[]> {
+    const out: R[] = [];
+    for await (const b of this.stream(query, decode, signal, undefined, meter)) out.push(...b);
+    return out;
   }
 
   private async *stream<W, R>(

@@ -251,6 +251,29 @@ function arraySql(q: FeatureQuery): string {
   WHERE tupleElement(od_ev, 2) = 1`;
 }
 
+/**
+ * Rows per stratum (cityHash64 of the IP text, modulo `strata`) among the entries a feature query
+ * gives results for (fromMs ≤ ts < toMs): columns od_stratum, od_n. A plain scan and GROUP BY, no
+ * windows: what the sampler needs to know before it samples (sampler.ts, sampleCutoffs).
+ */
+export function strataSizesSql(q: Omit<FeatureQuery, 'dialect' | 'windowMs'>, strata: number): string {
+  if (!Number.isSafeInteger(strata) || strata < 1) throw new RangeError(`strata must be ≥ 1, got ${strata}`);
+  if (q.fromMs !== undefined) assertWholeMs('fromMs', q.fromMs);
+  if (q.toMs !== undefined) assertWholeMs('toMs', q.toMs);
+  const t = q.table;
+  validateTable(t);
+  const ts = quoteIdent(t.columns.timestamp);
+  const key = keyExpr(ts, t.timestampKind);
+  const where = [
+    ...rawRange(ts, t.timestampKind, q.fromMs === undefined ? undefined : q.fromMs - 1, q.toMs),
+    ...(q.fromMs === undefined ? [] : [`${key} >= ${q.fromMs}`]),
+    ...(q.toMs === undefined ? [] : [`${key} < ${q.toMs}`]),
+  ];
+  return `SELECT toUInt32(cityHash64(${ipTextExpr(quoteIdent(t.columns.ip), t.ipKind)}) % ${strata}) AS od_stratum, count() AS od_n
+  FROM ${quoteIdent(t.database)}.${quoteIdent(t.table)}${where.length ? `\n  WHERE ${where.join(' AND ')}` : ''}
+  GROUP BY od_stratum`;
+}
+
 /** The feature query for one dialect; the result has RESULT_COLUMNS, in no particular order. */
 export function featureSql(q: FeatureQuery): string {
   assertFleetWindow(q.windowMs);

@@ -71,3 +71,8 @@ export async function allBounded<T>(
   for await (const batch of mergeStreams(streams, signal, limit)) for (const { k, v } of batch) out[k] = v;
   return out;
 }
+
+/** A promised batch as a stream of that one batch. */
+export async function* once<T>(batch: Promise<T[]>): AsyncGenerator<T[], void, void> {
+  yield await batch;
+}

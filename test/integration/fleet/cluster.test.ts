@@ -18,6 +18,7 @@ import {
   compareByArrival,
   compareScores,
   desktopFeatures,
+  expectCutSampleExact,
   trainDesktopForest,
 } from './helpers';
 
@@ -182,7 +183,7 @@ if (unavailable) {
       const plan = planSample(2_000, 16);
       // Shards come in shard order; node k is shard k + 1.
       for (const [k, s] of shards.entries()) {
-        const sliced = new ClickHouseSource(cluster.client(k, 'reader'), 700);
+        const sliced = new ClickHouseSource(cluster.client(k, 'reader'), { sliceRows: 700 });
         const whole = await s.source.scoreTop(s.table, compiled, 60, opts);
         const parts = await sliced.scoreTop(s.table, compiled, 60, opts);
         expect(whole.counts.scored).toBeGreaterThan(1_400);
@@ -192,6 +193,14 @@ if (unavailable) {
         expect(slicedSample.length).toBeGreaterThan(wholeSample.length);
         expect(capStrata(slicedSample, plan.perStratum)).toEqual(wholeSample);
         await sliced.close();
+      }
+    });
+
+    it("cutting busy strata by row hash before the sort leaves each shard's sample exact", async () => {
+      const from = Math.min(...rows.map((r) => r.tsMs));
+      const to = Math.max(...rows.map((r) => r.tsMs)) + 1;
+      for (const [k, s] of shards.entries()) {
+        await expectCutSampleExact(cluster.client(k, 'reader'), s.table, { windowMs: 300_000, fromMs: from, toMs: to });
       }
     });
 

@@ -25,7 +25,15 @@ import { SECRETS_FILE } from '../../../src/main/store/secretStore';
 import type { FleetAnalyseResult } from '../../../src/shared/schemas/fleet';
 import { startTestServer, type TestServer } from '../../helpers/http';
 import type { Counts, OracleRow } from '../../unit/features/oracle';
-import { APACHE_LOG, apacheRows, collect, desktopFeatures, desktopRanking, expectSameTop } from './helpers';
+import {
+  APACHE_LOG,
+  apacheRows,
+  collect,
+  desktopFeatures,
+  desktopRanking,
+  expectCutSampleExact,
+  expectSameTop,
+} from './helpers';
 
 /**
  * Fleet mode end to end through the engine's HTTP API, on ClickHouse 26.x in process (chdb)
@@ -353,6 +361,10 @@ if (!CHDB_PLATFORM) {
       const perStratum = new Map<number, number>();
       for (const s of whole) perStratum.set(s.stratum, (perStratum.get(s.stratum) ?? 0) + 1);
       expect(Math.max(...perStratum.values())).toBeLessThanOrEqual(plan.perStratum);
+    }, 120_000);
+
+    it('cutting busy strata by row hash before the sort leaves the sample exact (current dialect)', async () => {
+      await expectCutSampleExact(client, await table('logs'), { windowMs: W });
     }, 120_000);
 
     it('refuses an analysis without a saved connection’s table rows in range, clearly', async () => {

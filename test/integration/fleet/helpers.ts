@@ -5,7 +5,16 @@ import { expect } from 'vitest';
 import { Ensemble } from '../../../src/main/detectors/ensemble';
 import { IsolationForest } from '../../../src/main/detectors/iforest';
 import { recomputeAllFeatures } from '../../../src/main/features/batch';
-import type { FleetFeatureRow, FleetScoredRow } from '../../../src/main/fleet/clickhouseSource';
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  ClickHouseSource,
+  type FleetFeatureOptions,
+  type FleetFeatureRow,
+  type FleetScoredRow,
+  type SourceTuning,
+} from '../../../src/main/fleet/clickhouseSource';
+import type { FleetTable } from '../../../src/main/fleet/clickhouseSql';
+import { capStrata, planSample } from '../../../src/main/fleet/sampler';
 import { forestTrees, pathTotal } from '../../../src/main/fleet/iforestSql';
 import type { FleetTopRow } from '../../../src/shared/schemas/fleet';
 import { createCombinedParser } from '../../../src/main/ingest/parse';
@@ -273,4 +282,46 @@ export function expectSameTop(
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(gs - ws));
   });
   expect(maxScoreDiff).toBeLessThanOrEqual(1e-12);
+}
+
+/** The client, with the text of every query it is given pushed onto `seen`. */
+export function recording(client: ClickHouseClient, seen: string[]): ClickHouseClient {
+  return new Proxy(client, {
+    get(target, name) {
+      if (name === 'query')
+        return (params: Parameters<ClickHouseClient['query']>[0]) => {
+          seen.push(params.query);
+          return target.query(params);
+        };
+      const v: unknown = Reflect.get(target, name);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * The sample with its busy strata cut by row hash before the sort equals the uncut sample; and
+ * when a cut stratum comes short (a spare forced below zero), the slice is sampled again uncut
+ * and still equals it. Checks from the queries sent that each path was taken.
+ */
+export async function expectCutSampleExact(
+  client: ClickHouseClient,
+  table: FleetTable,
+  opts: FleetFeatureOptions,
+): Promise<void> {
+  const plan = planSample(640, 64);
+  const seen: string[] = [];
+  const samples = () => seen.filter((q) => q.includes(`LIMIT ${plan.perStratum} BY od_stratum`));
+  const sample = async (tuning: SourceTuning) => {
+    seen.length = 0;
+    const source = new ClickHouseSource(recording(client, seen), tuning);
+    return capStrata(await collect(source.sampledFeatures(table, plan, opts)), plan.perStratum);
+  };
+  const uncut = await sample({ sampleSpare: Infinity });
+  expect(uncut.length).toBeGreaterThan(100);
+  expect(samples().map((q) => q.includes('transform('))).toEqual([false]);
+  expect(await sample({})).toEqual(uncut);
+  expect(samples().map((q) => q.includes('transform('))).toEqual([true]);
+  expect(await sample({ sampleSpare: -(plan.perStratum - 2) })).toEqual(uncut);
+  expect(samples().map((q) => q.includes('transform('))).toEqual([true, false]);
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { capStrata, planSample, sampleMatrix, sampleSql, type SampledRow } from '../../../src/main/fleet/sampler';
+import {
+  capStrata,
+  defaultSpare,
+  filledStrata,
+  planSample,
+  sampleCutoffs,
+  sampleMatrix,
+  sampleSql,
+  type SampledRow,
+} from '../../../src/main/fleet/sampler';
 import { detectMapping, mappingProblems } from '../../../src/main/fleet/columnMapping';
 
 const row = (stratum: number, rank: bigint, request = 1): SampledRow => ({
@@ -40,6 +49,41 @@ describe('sampleSql', () => {
   it('puts only validated integers into the text', () => {
     expect(() => sampleSql('SELECT 1', { strata: 16, perStratum: 1.5 })).toThrow(RangeError);
     expect(() => sampleSql('SELECT 1', { strata: 0, perStratum: 5 })).toThrow(RangeError);
+  });
+});
+
+describe('sampleCutoffs and filledStrata', () => {
+  const plan = { strata: 8, perStratum: 100 };
+  it('cuts only the strata holding more than the cap and its spare, to about that many rows', () => {
+    const want = 100 + defaultSpare(100);
+    const cut = sampleCutoffs(
+      new Map([
+        [0, 50],
+        [1, want],
+        [2, want + 1],
+        [3, 4 * want],
+      ]),
+      plan,
+    );
+    expect([...cut.keys()]).toEqual([2, 3]);
+    // A quarter of the hash space for a stratum four times the aim.
+    expect(cut.get(3)).toBe(2n ** 62n);
+    expect(cut.get(2)! > 2n ** 63n).toBe(true);
+  });
+  it('cuts nothing with an endless spare', () => {
+    expect(sampleCutoffs(new Map([[0, 10 ** 9]]), plan, Infinity).size).toBe(0);
+  });
+  it('says whether each cut stratum still gave its whole cap', () => {
+    const rows = [...Array.from({ length: 100 }, () => row(2, 1n)), row(3, 1n)];
+    expect(filledStrata(rows, new Map([[2, 5n]]), 100)).toBe(true);
+    expect(filledStrata(rows, new Map([[3, 5n]]), 100)).toBe(false);
+    expect(filledStrata(rows, new Map(), 100)).toBe(true);
+  });
+  it('puts the cutoffs into the sample query as UInt64 literals, each with its stratum', () => {
+    const sql = sampleSql('SELECT 1', plan, new Map([[3, 2n ** 64n - 1n]]));
+    expect(sql).toContain('CAST([3] AS Array(UInt32)), CAST([18446744073709551615] AS Array(UInt64))');
+    expect(() => sampleSql('SELECT 1', plan, new Map([[8, 1n]]))).toThrow(RangeError);
+    expect(() => sampleSql('SELECT 1', plan, new Map([[0, 2n ** 64n]]))).toThrow(RangeError);
   });
 });
 
