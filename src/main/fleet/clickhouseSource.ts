@@ -307,10 +307,8 @@ export class ClickHouseSource {
     opts: FleetFeatureOptions,
   ): AsyncGenerator<SampledRow[], void, void> {
     const dialect = opts.dialect ?? (await this.dialect());
-    const slices = (await this.slices(table, opts)).map((slice) =>
-      async function* (this: ClickHouseSource, signal: AbortSignal): AsyncGenerator<SampledRow[], void, void> {
-        yield await this.sliceSample(table, slice, dialect, plan, signal, opts.meter);
-      }.bind(this),
+    const slices = (await this.slices(table, opts)).map(
+      (slice) => (signal: AbortSignal) => once(this.sliceSample(table, slice, dialect, plan, signal, opts.meter)),
     );
     yield* mergeStreams(slices, opts.signal, this.concurrency);
   }
