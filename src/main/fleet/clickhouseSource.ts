@@ -331,10 +331,8 @@ export class ClickHouseSource {
     meter: WireMeter | undefined,
   ): Promise<SampledRow[]> {
     const features = this.featureSql(table, slice, dialect);
-    const sizes = new Map<number, number>();
     const sizesSql = strataSizesSql({ table, fromMs: slice.fromMs, toMs: slice.toMs }, plan.strata);
-    for await (const b of this.stream(sizesSql, decodeStratumSize, signal, undefined, meter))
-      for (const [k, n] of b) sizes.set(k, n);
+    const sizes = new Map(await this.all(sizesSql, decodeStratumSize, signal, meter));
     const cutoffs = sampleCutoffs(sizes, plan, this.sampleSpare);
     const rows = await this.all(sampleSql(features, plan, cutoffs), decodeSampledRow, signal, meter);
     if (filledStrata(rows, cutoffs, plan.perStratum)) return rows;

@@ -31,6 +31,26 @@ describe('Overview, Sources and Models (seeded)', () => {
     await page.close();
   });
 
+  it('draws the chart while the counts are still on their way, their cards held in place', async () => {
+    const { page, errors } = await openView(app, 'sources');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/overview(\?|$)/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.locator('.timeline canvas').first().waitFor();
+    const counts = page.getByRole('region', { name: 'Counts' });
+    expect(await counts.getAttribute('aria-busy')).toBe('true');
+    expect(await counts.textContent()).not.toContain(fmt.format(app.seeded.logs.length));
+    release();
+    await counts.getByText(fmt.format(app.seeded.logs.length), { exact: true }).waitFor();
+    expect(await counts.getAttribute('aria-busy')).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('brushing a period on the timeline filters the Anomalies view to it', async () => {
     const { page } = await openView(app, 'overview');
     const over = page.locator('.timeline .u-over');

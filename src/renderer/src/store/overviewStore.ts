@@ -81,12 +81,13 @@ export const useOverview = create<OverviewState>((set, get) => ({
   refresh: async () => {
     set({ loading: true });
     // Each part is shown as it comes (the counts and the chart are separate requests, answered
-    // one after the other by the engine): neither waits for the other.
-    const counts = attempt('Loading the overview', () => api().overview({})).then((data) =>
-      set((s) => ({ data: data ?? s.data, failed: !data && !s.data })),
-    );
+    // one after the other by the engine): neither waits for the other. The chart is asked first,
+    // the larger part of the view.
     const chart = fetchTimeline(get().zoom, get().showAll).then((timeline) =>
       set((s) => ({ timeline: timeline ?? s.timeline, home: homeOf(timeline) ?? s.home })),
+    );
+    const counts = attempt('Loading the overview', () => api().overview({})).then((data) =>
+      set((s) => ({ data: data ?? s.data, failed: !data && !s.data })),
     );
     await Promise.all([counts, chart]);
     set({ loading: false });
