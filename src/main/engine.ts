@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { ApiHandlers, Input, OperationName, Output } from '../shared/api';
-import { apiHandlers, ConfigChanges, dispatch, streamHandlers, type Services, type StreamHandlers } from './api';
+import { Activity } from './activity';
+import {
+  apiHandlers,
+  ConfigChanges,
+  dispatch,
+  reportingCalls,
+  streamHandlers,
+  type Services,
+  type StreamHandlers,
+} from './api';
 import { FeaturePipeline, type FeatureRange } from './features/featurePipeline';
 import { DetectService } from './models/detectService';
 import { EventBus } from './events';
@@ -71,6 +80,8 @@ export class Engine implements Services {
   readonly secrets: SecretStore;
   readonly fleet: FleetService;
   readonly api: ApiHandlers;
+  /** The analyst's latest request: background work rests briefly after each (activity.ts). */
+  readonly activity = new Activity();
   readonly streams: StreamHandlers;
   private readonly checkpointer: Checkpointer;
   private readonly configChanges: ConfigChanges;
@@ -150,7 +161,12 @@ export class Engine implements Services {
         void this.search.schedule();
       },
     });
-    this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
+    this.incidents = new IncidentStore(
+      this.db,
+      () => cfg().windowMs,
+      undefined,
+      () => this.activity.holdFor(),
+    );
     this.feedback = new FeedbackStore(this.db);
     this.secrets = opts.secrets ?? new FileSecretStore(this.dataDir);
     this.fleet = new FleetService({
@@ -179,10 +195,13 @@ export class Engine implements Services {
     this.features.onFeatures((r) => this.afterFeatures(r));
     this.configChanges = new ConfigChanges(this);
     this.streams = streamHandlers(this);
-    this.api = apiHandlers(this, this.configChanges, {
-      httpPort: () => this.httpPort,
-      tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
-    });
+    this.api = reportingCalls(
+      apiHandlers(this, this.configChanges, {
+        httpPort: () => this.httpPort,
+        tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
+      }),
+      () => this.activity.touch(),
+    );
   }
 
   /** The loopback API's port while a server listens (Settings and the menu show it), else null. */

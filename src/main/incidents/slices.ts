@@ -13,6 +13,9 @@ export class Job<T> {
   private result: { value: T } | null = null;
   private error: { cause: unknown } | null = null;
   private driving: Promise<void> | null = null;
+  /** A reader waits for the result: no more holding back. */
+  private urgent = false;
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly gen: Generator<void, T>,
@@ -29,15 +32,37 @@ export class Job<T> {
     return this.value();
   }
 
-  /** Runs it in slices of about `sliceMs` (0: one step a turn), yielding to the event loop between them. */
-  drive(): Promise<T> {
+  /**
+   * Runs it in slices of about `sliceMs` (0: one step a turn), yielding to the event loop between
+   * them. A background driver passes `holdBack` (ms to wait before the next slice, 0 to go on):
+   * it rests while that says so, until a reader drives the same job without it, which wakes it.
+   */
+  drive(holdBack?: () => number): Promise<T> {
+    if (!holdBack) {
+      this.urgent = true;
+      this.wake?.();
+    }
     this.driving ??= (async () => {
       while (!this.done) {
         this.step(this.sliceMs);
-        if (!this.done) await yieldToLoop();
+        if (this.done) break;
+        await yieldToLoop();
+        for (let ms = holdBack?.() ?? 0; ms > 0 && !this.urgent; ms = holdBack!()) await this.rest(ms);
       }
     })();
     return this.driving.then(() => this.value());
+  }
+
+  private rest(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   private value(): T {
