@@ -34,8 +34,8 @@ export class Job<T> {
 
   /**
    * Runs it in slices of about `sliceMs` (0: one step a turn), yielding to the event loop between
-   * them. A background driver passes `holdBack` (ms to wait before the next slice, 0 to go on):
-   * it rests while that says so, until a reader drives the same job without it, which wakes it.
+   * them. A background driver passes `holdBack` (ms to rest before the next slice, 0 to go on),
+   * asked once a slice; a reader driving the same job without it wakes it and ends the rests.
    */
   drive(holdBack?: () => number): Promise<T> {
     if (!holdBack) {
@@ -47,7 +47,9 @@ export class Job<T> {
         this.step(this.sliceMs);
         if (this.done) break;
         await yieldToLoop();
-        for (let ms = holdBack?.() ?? 0; ms > 0 && !this.urgent; ms = holdBack!()) await this.rest(ms);
+        // One rest a slice at most: under a steady stream of requests it still moves on.
+        const ms = holdBack?.() ?? 0;
+        if (ms > 0 && !this.urgent) await this.rest(ms);
       }
     })();
     return this.driving.then(() => this.value());
