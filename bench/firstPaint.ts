@@ -55,7 +55,8 @@ export async function visitTraced(
   });
   await page.goto(`${server.url}${view.hash}`);
   await view.ready(page);
-  return { ms: at(), requests };
+  // A copy: the page's later requests (scrolling, searching) are not part of its first visit.
+  return { ms: at(), requests: [...requests] };
 }
 
 export const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
