@@ -143,7 +143,7 @@ export class Engine implements Services {
           .rescored()
           .then(() => {
             this.followingRescore = false;
-            return this.incidents.settle();
+            return this.incidents.settleInBackground();
           })
           .catch((err: unknown) => this.logger.warn({ err }, 'the incidents could not follow the rescoring'));
       },

@@ -9,7 +9,9 @@ export async function* mergeStreams<T>(
   signal?: AbortSignal,
   limit = Infinity,
 ): AsyncGenerator<T[], void, void> {
-  if (!(limit >= 1)) throw new RangeError(`limit must be ≥ 1, got ${limit}`);
+  if (!(Number.isSafeInteger(limit) || limit === Infinity) || limit < 1)
+    throw new RangeError(`limit must be a whole number ≥ 1, got ${limit}`);
+  signal?.throwIfAborted();
   const abort = new AbortController();
   const onAbort = (): void => abort.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -18,13 +20,14 @@ export async function* mergeStreams<T>(
   type Step = { k: number; r: IteratorResult<T[], void> };
   const pending = new Map<number, Promise<Step>>();
   const pull = (k: number): void => {
-    pending.set(
-      k,
-      its
-        .get(k)!
-        .next()
-        .then((r) => ({ k, r })),
-    );
+    const step = its
+      .get(k)!
+      .next()
+      .then((r) => ({ k, r }));
+    // Handled here too: a failure while the consumer is between batches is not an unhandled
+    // rejection; the race below still sees it.
+    step.catch(() => undefined);
+    pending.set(k, step);
   };
   let opened = 0;
   const openNext = (): void => {
@@ -33,7 +36,7 @@ export async function* mergeStreams<T>(
     its.set(k, streams[k](abort.signal));
     pull(k);
   };
-  while (opened < Math.min(limit, streams.length)) openNext();
+  for (let i = 0; i < Math.min(limit, streams.length); i++) openNext();
   try {
     while (pending.size > 0) {
       const { k, r } = await Promise.race(pending.values());
@@ -45,6 +48,8 @@ export async function* mergeStreams<T>(
       pull(k);
       yield r.value;
     }
+    // Aborted while some were still to open: a partial merge is not a finished one.
+    if (opened < streams.length) throw abort.signal.reason ?? new Error('aborted');
   } finally {
     signal?.removeEventListener('abort', onAbort);
     if (pending.size > 0) {

@@ -150,11 +150,16 @@ export class IncidentStore {
     this.pending.push(range);
   }
 
-  /**
-   * Brings the incidents up to date with the scores, holding the event loop no more than a slice
-   * at a time, in the background: it rests while `holdBack` says so, until a reader asks.
-   */
+  /** Brings the incidents up to date with the scores, holding the event loop no more than a slice at a time. */
   async settle(): Promise<void> {
+    await this.settled();
+  }
+
+  /**
+   * As `settle`, for work nobody waits for (following a rescoring): it rests while `holdBack`
+   * says so, until a reader (`settle`, `page`) drives the same update and wakes it.
+   */
+  async settleInBackground(): Promise<void> {
     await this.settled(this.holdBack);
   }
 

@@ -51,6 +51,24 @@ describe('Overview, Sources and Models (seeded)', () => {
     await page.close();
   });
 
+  it('says so when the counts fail while the chart is shown, and Retry brings them', async () => {
+    const { page, track } = await openView(app, 'sources');
+    await page.route(/\/overview(\?|$)/, (route) =>
+      route.fulfill({ status: 500, json: { error: 'Internal Server Error', message: 'the database is locked' } }),
+    );
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.locator('.timeline canvas').first().waitFor();
+    const counts = page.getByRole('region', { name: 'Counts' });
+    await counts.getByRole('alert').waitFor();
+    expect(await counts.getAttribute('aria-busy')).toBeNull();
+    expect(await counts.textContent()).toContain('—');
+    await page.unroute(/\/overview(\?|$)/);
+    await counts.getByRole('button', { name: 'Retry' }).click();
+    await counts.getByText(fmt.format(app.seeded.logs.length), { exact: true }).waitFor();
+    track.assertClean([/status of 500.*\/overview/]);
+    await page.close();
+  });
+
   it('brushing a period on the timeline filters the Anomalies view to it', async () => {
     const { page } = await openView(app, 'overview');
     const over = page.locator('.timeline .u-over');

@@ -100,6 +100,39 @@ describe('mergeStreams', () => {
   });
 });
 
+describe('mergeStreams and an aborted signal', () => {
+  it('refuses to start when the signal is already aborted, opening nothing', async () => {
+    const log: string[] = [];
+    const ctl = new AbortController();
+    ctl.abort(new Error('cancelled before'));
+    const run = async () => {
+      for await (const _ of mergeStreams([source('a', [[1]], log), source('b', [[2]], log)], ctl.signal, 1));
+    };
+    await expect(run()).rejects.toThrow('cancelled before');
+    expect(log).toEqual([]);
+  });
+  it('an abort between streams fails the merge instead of ending it short, and opens no more', async () => {
+    const log: string[] = [];
+    const ctl = new AbortController();
+    // A stream that ends normally although the signal was aborted while it ran.
+    const deaf = async function* (): AsyncGenerator<number[], void, void> {
+      yield [1];
+      ctl.abort(new Error('cancelled between'));
+    };
+    const run = async () => {
+      for await (const _ of mergeStreams([deaf, source('b', [[2]], log)], ctl.signal, 1));
+    };
+    await expect(run()).rejects.toThrow('cancelled between');
+    expect(log).toEqual([]);
+  });
+  it('refuses a limit that is not a whole number', async () => {
+    const run = async () => {
+      for await (const _ of mergeStreams([source('a', [[1]], [])], undefined, 1.5));
+    };
+    await expect(run()).rejects.toThrow(RangeError);
+  });
+});
+
 describe('allBounded', () => {
   it('gives each task’s result in the tasks’ order, whatever order they end in', async () => {
     let running = 0;

@@ -37,14 +37,21 @@ function spanText(from: number | null, to: number | null, utc: boolean): string 
 
 function Counts() {
   const data = useOverview((s) => s.data);
+  const failed = useOverview((s) => s.failed);
+  const refresh = useOverview((s) => s.refresh);
   const utc = useUtc();
   // The chart may come first (see OverviewView): the cards keep their place until the counts do.
   if (!data) {
     return (
-      <section className="cards" aria-label="Counts" aria-busy="true">
+      <section className="cards" aria-label="Counts" aria-busy={failed ? undefined : true}>
         {['Entries', 'Flagged', 'Sources', 'Parse errors'].map((label) => (
-          <Card key={label} label={label} value="…" />
+          <Card key={label} label={label} value={failed ? '—' : '…'} />
         ))}
+        {failed && (
+          <p className="error-block" role="alert">
+            The counts could not be loaded. <button onClick={() => void refresh()}>Retry</button>
+          </p>
+        )}
       </section>
     );
   }
