@@ -29,7 +29,7 @@ export const MAIN_LAYERS = {
   desktop: [],
   ipc: ['engine.ts', 'api'],
   http: ['engine.ts', 'api', 'store', 'logger.ts'],
-  'engine.ts': ['api', 'activity.ts', ...SERVICES],
+  'engine.ts': ['api', ...SERVICES],
   api: SERVICES,
   incidents: ['search', 'ingest', 'features', 'feedback', 'store'],
   models: ['ingest', 'features', 'feedback', 'detectors', 'store', 'events.ts', 'logger.ts'],
@@ -44,7 +44,6 @@ export const MAIN_LAYERS = {
   'events.ts': [],
   'logger.ts': [],
   'paths.ts': [],
-  'activity.ts': [],
 };
 /** Only the desktop shell and the IPC bridge touch Electron; the detectors touch no I/O at all. */
 const ELECTRON_MODULES = ['index.ts', 'ipc'];

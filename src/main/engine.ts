@@ -2,16 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { ApiHandlers, Input, OperationName, Output } from '../shared/api';
-import { Activity } from './activity';
-import {
-  apiHandlers,
-  ConfigChanges,
-  dispatch,
-  reportingCalls,
-  streamHandlers,
-  type Services,
-  type StreamHandlers,
-} from './api';
+import { apiHandlers, ConfigChanges, dispatch, streamHandlers, type Services, type StreamHandlers } from './api';
 import { FeaturePipeline, type FeatureRange } from './features/featurePipeline';
 import { DetectService } from './models/detectService';
 import { EventBus } from './events';
@@ -80,8 +71,6 @@ export class Engine implements Services {
   readonly secrets: SecretStore;
   readonly fleet: FleetService;
   readonly api: ApiHandlers;
-  /** The analyst's latest request: background work rests briefly after each (activity.ts). */
-  readonly activity = new Activity();
   readonly streams: StreamHandlers;
   private readonly checkpointer: Checkpointer;
   private readonly configChanges: ConfigChanges;
@@ -143,7 +132,7 @@ export class Engine implements Services {
           .rescored()
           .then(() => {
             this.followingRescore = false;
-            return this.incidents.settleInBackground();
+            return this.incidents.settle();
           })
           .catch((err: unknown) => this.logger.warn({ err }, 'the incidents could not follow the rescoring'));
       },
@@ -161,12 +150,7 @@ export class Engine implements Services {
         void this.search.schedule();
       },
     });
-    this.incidents = new IncidentStore(
-      this.db,
-      () => cfg().windowMs,
-      undefined,
-      () => this.activity.holdFor(),
-    );
+    this.incidents = new IncidentStore(this.db, () => cfg().windowMs);
     this.feedback = new FeedbackStore(this.db);
     this.secrets = opts.secrets ?? new FileSecretStore(this.dataDir);
     this.fleet = new FleetService({
@@ -195,13 +179,10 @@ export class Engine implements Services {
     this.features.onFeatures((r) => this.afterFeatures(r));
     this.configChanges = new ConfigChanges(this);
     this.streams = streamHandlers(this);
-    this.api = reportingCalls(
-      apiHandlers(this, this.configChanges, {
-        httpPort: () => this.httpPort,
-        tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
-      }),
-      () => this.activity.touch(),
-    );
+    this.api = apiHandlers(this, this.configChanges, {
+      httpPort: () => this.httpPort,
+      tokenChanged: () => this.tokenListeners.forEach((listener) => listener()),
+    });
   }
 
   /** The loopback API's port while a server listens (Settings and the menu show it), else null. */

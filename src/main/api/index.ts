@@ -1,4 +1,4 @@
-import type { ApiHandlers, OperationName } from '../../shared/api';
+import type { ApiHandlers } from '../../shared/api';
 import { configHandlers, type ConfigChanges } from './config';
 import { detectHandlers } from './detect';
 import { featureHandlers } from './features';
@@ -29,16 +29,4 @@ export function apiHandlers(s: Services, changes: ConfigChanges, hooks: SystemHo
     ...feedbackHandlers(s),
     ...fleetHandlers(s),
   };
-}
-
-/** The same operations, each call first reported to `onCall` (activity.ts: background work rests). */
-export function reportingCalls(api: ApiHandlers, onCall: () => void): ApiHandlers {
-  const out: Partial<Record<OperationName, unknown>> = {};
-  for (const [name, handler] of Object.entries(api) as Array<[OperationName, (input: never) => unknown]>) {
-    out[name] = (input: never) => {
-      onCall();
-      return handler(input);
-    };
-  }
-  return out as ApiHandlers;
 }

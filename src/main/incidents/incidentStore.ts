@@ -131,8 +131,6 @@ export class IncidentStore {
     private readonly windowMs: () => number,
     /** Longest stretch an update or a page holds the event loop (tests use 0: a step a turn). */
     private readonly sliceMs = SLICE_MS,
-    /** Ms an update nobody waits for should rest now (the analyst's requests come first; activity.ts). */
-    private readonly holdBack: () => number = () => 0,
   ) {}
 
   /**
@@ -153,14 +151,6 @@ export class IncidentStore {
   /** Brings the incidents up to date with the scores, holding the event loop no more than a slice at a time. */
   async settle(): Promise<void> {
     await this.settled();
-  }
-
-  /**
-   * As `settle`, for work nobody waits for (following a rescoring): it rests while `holdBack`
-   * says so, until a reader (`settle`, `page`) drives the same update and wakes it.
-   */
-  async settleInBackground(): Promise<void> {
-    await this.settled(this.holdBack);
   }
 
   /** A page of incidents, as `list` gives it, with the work to bring it up to date done in slices. */
@@ -290,11 +280,8 @@ export class IncidentStore {
     }
   }
 
-  /**
-   * The state now (or after MAX_ROUNDS updates, if the scores keep changing), updated in slices;
-   * with `holdBack`, as background work (Job.drive).
-   */
-  private async settled(holdBack?: () => number): Promise<State> {
+  /** The state now (or after MAX_ROUNDS updates, if the scores keep changing), updated in slices. */
+  private async settled(): Promise<State> {
     for (let round = 0; ; round++) {
       if (!this.job) {
         const p = this.probe();
@@ -302,7 +289,7 @@ export class IncidentStore {
         this.job = new Job(this.update(p), this.sliceMs);
       }
       const job = this.job;
-      const s = await job.drive(holdBack).catch((err: unknown) => {
+      const s = await job.drive().catch((err: unknown) => {
         if (this.job === job) this.job = null;
         throw err;
       });

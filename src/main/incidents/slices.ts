@@ -13,9 +13,6 @@ export class Job<T> {
   private result: { value: T } | null = null;
   private error: { cause: unknown } | null = null;
   private driving: Promise<void> | null = null;
-  /** A reader waits for the result: no more holding back. */
-  private urgent = false;
-  private wake: (() => void) | null = null;
 
   constructor(
     private readonly gen: Generator<void, T>,
@@ -32,39 +29,15 @@ export class Job<T> {
     return this.value();
   }
 
-  /**
-   * Runs it in slices of about `sliceMs` (0: one step a turn), yielding to the event loop between
-   * them. A background driver passes `holdBack` (ms to rest before the next slice, 0 to go on),
-   * asked once a slice; a reader driving the same job without it wakes it and ends the rests.
-   */
-  drive(holdBack?: () => number): Promise<T> {
-    if (!holdBack) {
-      this.urgent = true;
-      this.wake?.();
-    }
+  /** Runs it in slices of about `sliceMs` (0: one step a turn), yielding to the event loop between them. */
+  drive(): Promise<T> {
     this.driving ??= (async () => {
       while (!this.done) {
         this.step(this.sliceMs);
-        if (this.done) break;
-        await yieldToLoop();
-        // One rest a slice at most: under a steady stream of requests it still moves on.
-        const ms = holdBack?.() ?? 0;
-        if (ms > 0 && !this.urgent) await this.rest(ms);
+        if (!this.done) await yieldToLoop();
       }
     })();
     return this.driving.then(() => this.value());
-  }
-
-  private rest(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   private value(): T {

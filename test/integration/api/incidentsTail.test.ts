@@ -153,23 +153,4 @@ describe('incidents kept current under a live tail', () => {
     expect(live.list(page).incidents.some((i) => i.ips.includes('10.9.0.3'))).toBe(false);
     expect(live.list(page).incidents.some((i) => i.kind === 'endpoint')).toBe(true);
   });
-
-  it('an update following a rescoring in the background rests while told to; a reader wakes it at once', async () => {
-    const page = IncidentQuerySchema.parse({ limit: 500 });
-    // A step a turn, and told to rest an hour after each: only a reader can bring it to its end.
-    const live = new IncidentStore(
-      db,
-      () => WINDOW_MS,
-      0,
-      () => 3_600_000,
-    );
-    let background = false;
-    const following = live.settleInBackground().then(() => (background = true));
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(background).toBe(false);
-    await live.settle();
-    await following;
-    expect(background).toBe(true);
-    expect(live.list(page)).toEqual(new IncidentStore(db, () => WINDOW_MS).list(page));
-  });
 });

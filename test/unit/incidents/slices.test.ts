@@ -25,27 +25,6 @@ describe('a job run in slices', () => {
     expect(log).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('driven in the background, it rests while told to hold back; a reader wakes it and it runs on', async () => {
-    const log: number[] = [];
-    const job = new Job(counting(5, log), 0);
-    const background = job.drive(() => 60_000);
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    // One slice ran, then it rests (a minute, were it not woken).
-    expect(log).toEqual([0]);
-    expect(job.done).toBe(false);
-    const reader = job.drive();
-    expect(await reader).toBe('done after 5');
-    expect(await background).toBe('done after 5');
-    expect(log).toEqual([0, 1, 2, 3, 4]);
-  });
-
-  it('driven in the background with nothing to hold back for, it runs as a reader would', async () => {
-    const log: number[] = [];
-    const job = new Job(counting(5, log), 0);
-    expect(await job.drive(() => 0)).toBe('done after 5');
-    expect(log).toEqual([0, 1, 2, 3, 4]);
-  });
-
   it('a reader that cannot wait finishes it at once; the waiting one gets the same result, each step run once', async () => {
     const log: number[] = [];
     const job = new Job(counting(50, log), 0);
