@@ -62,6 +62,7 @@ describe('Overview, Sources and Models (seeded)', () => {
     await counts.getByRole('alert').waitFor();
     expect(await counts.getAttribute('aria-busy')).toBeNull();
     expect(await counts.textContent()).toContain('—');
+    await screenshot(page, 'overview-counts-failed');
     await page.unroute(/\/overview(\?|$)/);
     await counts.getByRole('button', { name: 'Retry' }).click();
     await counts.getByText(fmt.format(app.seeded.logs.length), { exact: true }).waitFor();
