@@ -175,6 +175,16 @@ export function ipTextExpr(col: string, kind: IpKind): string {
   return `toString(${col})`;
 }
 
+/** Conditions for lo < ms key < hi (either end may be open), the raw column's index-friendly ones first. */
+function openRange(ts: string, kind: TimestampKind, lo: number | undefined, hi: number | undefined): string[] {
+  const key = keyExpr(ts, kind);
+  return [
+    ...rawRange(ts, kind, lo, hi),
+    ...(lo === undefined ? [] : [`${key} > ${lo}`]),
+    ...(hi === undefined ? [] : [`${key} < ${hi}`]),
+  ];
+}
+
 /** The mapped rows with the ms key, status classes and tie order; context included. */
 function innerSql(q: FeatureQuery, dialect: Dialect): string {
   const t = q.table;
@@ -183,16 +193,9 @@ function innerSql(q: FeatureQuery, dialect: Dialect): string {
   const ip = quoteIdent(t.columns.ip);
   const status = quoteIdent(t.columns.status);
   const tie = t.columns.arrival === undefined ? status : quoteIdent(t.columns.arrival);
-  const key = keyExpr(ts, t.timestampKind);
   // Context: a row's window can only hold rows with ts > from − W; rows at or after `to` are
   // later than every row that gets a result.
-  const lo = q.fromMs === undefined ? undefined : q.fromMs - q.windowMs;
-  const hi = q.toMs;
-  const where = [
-    ...rawRange(ts, t.timestampKind, lo, hi),
-    ...(lo === undefined ? [] : [`${key} > ${lo}`]),
-    ...(hi === undefined ? [] : [`${key} < ${hi}`]),
-  ];
+  const where = openRange(ts, t.timestampKind, q.fromMs === undefined ? undefined : q.fromMs - q.windowMs, q.toMs);
   const ipExpr = ipTextExpr(ip, t.ipKind);
   // The array dialect sums Int8 ±1 deltas (arrayCumSum widens them to Int64) and makes the
   // arrival text after its sweep.
@@ -203,7 +206,7 @@ function innerSql(q: FeatureQuery, dialect: Dialect): string {
       : `\n      ${t.columns.arrival === undefined ? "''" : `toString(${tie})`} AS ${A.arrival},`;
   return `SELECT
       ${ipExpr} AS ${A.ip},
-      ${key} AS ${A.ts},
+      ${keyExpr(ts, t.timestampKind)} AS ${A.ts},
       ${tie} AS ${A.tie},${arrivalText}
       ${cls}(${status} BETWEEN 400 AND 499) AS ${A.c4},
       ${cls}(${status} BETWEEN 500 AND 599) AS ${A.c5}
@@ -262,13 +265,13 @@ export function strataSizesSql(q: Omit<FeatureQuery, 'dialect' | 'windowMs'>, st
   if (q.toMs !== undefined) assertWholeMs('toMs', q.toMs);
   const t = q.table;
   validateTable(t);
-  const ts = quoteIdent(t.columns.timestamp);
-  const key = keyExpr(ts, t.timestampKind);
-  const where = [
-    ...rawRange(ts, t.timestampKind, q.fromMs === undefined ? undefined : q.fromMs - 1, q.toMs),
-    ...(q.fromMs === undefined ? [] : [`${key} >= ${q.fromMs}`]),
-    ...(q.toMs === undefined ? [] : [`${key} < ${q.toMs}`]),
-  ];
+  // The ms key is a whole number: from ≤ key is from − 1 < key.
+  const where = openRange(
+    quoteIdent(t.columns.timestamp),
+    t.timestampKind,
+    q.fromMs === undefined ? undefined : q.fromMs - 1,
+    q.toMs,
+  );
   return `SELECT toUInt32(cityHash64(${ipTextExpr(quoteIdent(t.columns.ip), t.ipKind)}) % ${strata}) AS od_stratum, count() AS od_n
   FROM ${quoteIdent(t.database)}.${quoteIdent(t.table)}${where.length ? `\n  WHERE ${where.join(' AND ')}` : ''}
   GROUP BY od_stratum`;
