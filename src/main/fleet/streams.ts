@@ -67,12 +67,7 @@ export async function allBounded<T>(
   signal?: AbortSignal,
 ): Promise<T[]> {
   const out = new Array<T>(tasks.length);
-  const streams = tasks.map(
-    (task, k) =>
-      async function* one(s: AbortSignal): AsyncGenerator<Array<{ k: number; v: T }>, void, void> {
-        yield [{ k, v: await task(s) }];
-      },
-  );
+  const streams = tasks.map((task, k) => (s: AbortSignal) => once(task(s).then((v) => [{ k, v }])));
   for await (const batch of mergeStreams(streams, signal, limit)) for (const { k, v } of batch) out[k] = v;
   return out;
 }
