@@ -31,9 +31,9 @@ export function overviewCounts(db: Db): OverviewCounts {
     n: number | null;
     e: number;
   };
-  // The flagged count from the flagged rows' index; only the total reads the table.
+  // Scored rows as the triggers count them (migration 11); flagged ones from their own index.
   const sc = db
-    .prepare('SELECT (SELECT count(*) FROM scores) n, (SELECT count(*) FROM scores WHERE is_anomaly = 1) f')
+    .prepare('SELECT (SELECT n FROM score_count) n, (SELECT count(*) FROM scores WHERE is_anomaly = 1) f')
     .get() as {
     n: number;
     f: number;

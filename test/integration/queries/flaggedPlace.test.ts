@@ -48,10 +48,11 @@ afterAll(async () => {
   await s?.close();
 });
 
-describe('flagged scores carry their entry’s time and IP', () => {
+describe('flagged scores carry their entry’s time and IP; the scored count stays exact', () => {
   test('after a training', () => {
     expect(count(s.engine, 'SELECT count(*) FROM scores WHERE is_anomaly = 1')).toBeGreaterThan(0);
     expect(misplaced()).toBe(0);
+    expect(overviewCounts(s.engine.db).scored).toBe(count(s.engine, 'SELECT count(*) FROM scores'));
     const j = joined();
     expect(overviewCounts(s.engine.db).topIps).toEqual(j.topIps);
     expect(j.got).toEqual(j.points);
@@ -63,6 +64,7 @@ describe('flagged scores carry their entry’s time and IP', () => {
     expect((await s.call('POST', '/model/train_models')).status).toBe(200);
     expect(count(s.engine, 'SELECT count(*) FROM scores WHERE is_anomaly = 1')).toBeGreaterThan(before);
     expect(misplaced()).toBe(0);
+    expect(overviewCounts(s.engine.db).scored).toBe(count(s.engine, 'SELECT count(*) FROM scores'));
     const j = joined();
     expect(overviewCounts(s.engine.db).topIps).toEqual(j.topIps);
     expect(j.got).toEqual(j.points);
@@ -78,5 +80,6 @@ describe('flagged scores carry their entry’s time and IP', () => {
     }));
     expect((await s.call('POST', '/outlier/detect_batch', { entries })).status).toBe(200);
     expect(misplaced()).toBe(0);
+    expect(overviewCounts(s.engine.db).scored).toBe(count(s.engine, 'SELECT count(*) FROM scores'));
   });
 });

@@ -4,6 +4,9 @@ import { listAnomalies } from '../../../src/main/queries/anomalies';
 import { overviewCounts, timeline } from '../../../src/main/queries/overview';
 import { AnomalyQuerySchema } from '../../../src/shared/schemas/analysis';
 import { openDatabase, type Db } from '../../../src/main/store/db';
+import { ScoreWriter } from '../../../src/main/models/scoreWriter';
+import type { ScoreArrays } from '../../../src/main/models/protocol';
+import { WriteGate } from '../../../src/main/store/writeGate';
 import { storeLogs } from '../../helpers/storeLogs';
 import { tempDir } from '../../helpers/tmp';
 
@@ -47,6 +50,32 @@ describe('overview and timeline queries', () => {
         { ip: '10.0.0.1', flagged: 2 },
       ],
     });
+  });
+
+  it('counts scored entries as the score writer adds and rewrites them and as entries are removed', () => {
+    const counted = () => db.prepare('SELECT count(*) FROM scores').pluck().get() as number;
+    const scores = (ids: number[], flagged: boolean): ScoreArrays => ({
+      ids: Float64Array.from(ids),
+      models: ['iforest'],
+      scores: [Float64Array.from(ids, () => 0.7)],
+      thresholds: [0.6],
+      votes: Uint8Array.from(ids, () => 1),
+      isAnomaly: Uint8Array.from(ids, () => (flagged ? 1 : 0)),
+      combined: Float64Array.from(ids, () => 0.7),
+    });
+    const writer = new ScoreWriter(db, new WriteGate());
+    storeLogs(db, 2, [{ tsMs: 10_000 }, { tsMs: 11_000 }, { tsMs: 12_000 }]);
+    // Entries 1–10 rescored by a newer model and 11–12 scored for the first time; 13 stays unscored.
+    writer.writeSync(2, scores([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], true));
+    expect(overviewCounts(db).scored).toBe(12);
+    // An older model's late rows change nothing, neither rows nor count.
+    writer.writeSync(1, scores([11, 12], false));
+    expect(overviewCounts(db).scored).toBe(12);
+    expect(overviewCounts(db).flagged).toBe(12);
+    // Removing the folder takes its file's entries and their scores along (foreign-key cascades).
+    db.prepare('DELETE FROM sources WHERE id = 1').run();
+    expect(counted()).toBe(0);
+    expect(overviewCounts(db)).toMatchObject({ logs: 0, scored: 0, flagged: 0 });
   });
 
   it('puts every entry in exactly one bucket (integer bucket numbers)', () => {

@@ -61,6 +61,32 @@ describe('store migrations', () => {
     again.close();
   });
 
+  it('counts the scores a version-10 file already holds, then follows new ones', () => {
+    const file = join(dir, 'v10.sqlite');
+    const old = new Database(file);
+    for (const m of MIGRATIONS.filter((x) => x.version <= 10)) old.exec(m.sql);
+    old.pragma('user_version = 10');
+    old.prepare("INSERT INTO sources (id, path, kind, added_at) VALUES (1, '/var/log/a.log', 'file', 0)").run();
+    const log = old.prepare(
+      "INSERT INTO logs (source_id, line_no, ts_ms, ip, endpoint, status) VALUES (1, ?, ?, '10.0.0.1', '/', 200)",
+    );
+    const score = old.prepare(
+      'INSERT INTO scores (log_id, model_version, votes, is_anomaly, combined_score) VALUES (?, 1, 0, 0, 0)',
+    );
+    for (let i = 1; i <= 3; i++) log.run(i, i);
+    for (let i = 1; i <= 2; i++) score.run(i);
+    old.close();
+
+    const db = openDatabase(file);
+    const n = () => db.prepare('SELECT n FROM score_count').pluck().get();
+    expect(n()).toBe(2);
+    db.prepare('INSERT INTO scores (log_id, model_version, votes, is_anomaly, combined_score) VALUES (3, 1, 0, 0, 0)').run();
+    expect(n()).toBe(3);
+    db.prepare('DELETE FROM logs WHERE id = 1').run();
+    expect(n()).toBe(2);
+    db.close();
+  });
+
   it('refuses a file from a newer app version, naming the file', () => {
     const file = join(dir, 'newer.sqlite');
     const db = new Database(file);
