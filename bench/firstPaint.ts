@@ -37,7 +37,12 @@ export async function visitTraced(
   page: Page,
   server: Served,
   view: View,
-): Promise<{ ms: number; requests: Array<{ path: string; start: number; end: number | null }> }> {
+): Promise<{
+  ms: number;
+  requests: Array<{ path: string; start: number; end: number | null }>;
+  /** Resolves once every request of the page but its event stream has ended. */
+  settled: () => Promise<void>;
+}> {
   const start = performance.now();
   const at = () => Math.round(performance.now() - start);
   const requests: Array<{ path: string; start: number; end: number | null }> = [];
@@ -49,14 +54,21 @@ export async function visitTraced(
     byRequest.set(r, entry);
     requests.push(entry);
   });
-  page.on('requestfinished', (r) => {
+  const ended = (r: unknown) => {
     const entry = byRequest.get(r);
     if (entry) entry.end = at();
-  });
+  };
+  page.on('requestfinished', ended);
+  page.on('requestfailed', ended);
   await page.goto(`${server.url}${view.hash}`);
   await view.ready(page);
+  const settled = async () => {
+    while (requests.some((r) => r.end === null && !r.path.startsWith('/events'))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
   // A copy: the page's later requests (scrolling, searching) are not part of its first visit.
-  return { ms: at(), requests: [...requests] };
+  return { ms: at(), requests: [...requests], settled };
 }
 
 export const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -418,8 +418,14 @@ export async function benchTenMillion(lines = 10_000_000): Promise<Record<string
       const browser = await launchBrowser();
       try {
         await attempt('overview_first_paint_ms', ui, async () => {
-          const traced = await visitTraced(await newPage(browser), server, VIEWS.overview);
+          const overview = await newPage(browser);
+          const traced = await visitTraced(overview, server, VIEWS.overview);
           ui.overview_requests = traced.requests;
+          // Each view's first visit is timed on its own: the Overview's later requests (its
+          // counts, incidents, models) end before the next view is opened.
+          await traced.settled();
+          ui.overview_settled_ms = traced.requests.reduce((m, r) => Math.max(m, r.end ?? 0), 0);
+          await overview.close();
           return traced.ms;
         });
         const page = await newPage(browser);

@@ -1,6 +1,6 @@
 import type { Db } from '../store/db';
 import { assertWindowMs, type RowProgressFn } from './types';
-import { scanWindowFeatures, type ScanProgress, type ScanScope } from './windowScan';
+import { ScanWorkspace, scanWindowFeatures, type ScanProgress, type ScanScope } from './windowScan';
 import { FEATURE_INSERT_HEAD, FEATURE_UPSERT_TAIL, featureValues } from './featureTable';
 
 export interface RecomputeResult {
@@ -128,8 +128,10 @@ function* recomputeSteps(
   const slices = timeSlices(db, fromTsMs, sliceRows);
   // Several slices: each seeks every IP (read once here, from the covering index).
   const ips = slices.length > 1 ? (db.prepare('SELECT DISTINCT ip FROM logs').pluck().all() as string[]) : undefined;
+  // Each slice is written before the next is scanned, so they can share their arrays.
+  const workspace = new ScanWorkspace();
   for (const slice of slices) {
-    const scan = scanWindowFeatures(db, windowMs, ips ? { ...slice, ips } : slice);
+    const scan = scanWindowFeatures(db, windowMs, ips ? { ...slice, ips } : slice, workspace);
     const base = steps;
     let r = scan.next();
     while (!r.done) {

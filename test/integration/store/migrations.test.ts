@@ -80,7 +80,9 @@ describe('store migrations', () => {
     const db = openDatabase(file);
     const n = () => db.prepare('SELECT n FROM score_count').pluck().get();
     expect(n()).toBe(2);
-    db.prepare('INSERT INTO scores (log_id, model_version, votes, is_anomaly, combined_score) VALUES (3, 1, 0, 0, 0)').run();
+    db.prepare(
+      'INSERT INTO scores (log_id, model_version, votes, is_anomaly, combined_score) VALUES (3, 1, 0, 0, 0)',
+    ).run();
     expect(n()).toBe(3);
     db.prepare('DELETE FROM logs WHERE id = 1').run();
     expect(n()).toBe(2);
