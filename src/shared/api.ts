@@ -58,6 +58,7 @@ import {
 } from './schemas/fleet';
 import { DurationSchema } from './config';
 import { OPERATION_NAMES, type OperationName } from './channels';
+import { ROUTES, type Route } from './routes';
 
 export { OPERATION_NAMES, type OperationName } from './channels';
 
@@ -66,18 +67,15 @@ const Empty = z.object({}).strict().default({});
 /** A feature window as text or ms, within the configuration's own bounds (the same min and max as PUT /config). */
 const WindowSchema = DurationSchema.pipe(AppConfigSchema.shape.windowMs.unwrap());
 
-/** Browser mode: the <meta> name under which the page at `/` hands the API token to the renderer. */
-export const TOKEN_META = 'outlier-desk-token';
+export { TOKEN_META } from './routes';
 
-interface OperationSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
+interface OperationSpec extends Route {
   summary: string;
   input: z.ZodType;
   output: z.ZodType;
 }
 const op = <I extends z.ZodType, O extends z.ZodType>(spec: {
-  method: OperationSpec['method'];
+  method: Route['method'];
   path: string;
   summary: string;
   input: I;
@@ -91,254 +89,218 @@ const op = <I extends z.ZodType, O extends z.ZodType>(spec: {
  */
 export const operations = {
   health: op({
-    method: 'GET',
-    path: '/health',
+    ...ROUTES.health,
     summary: 'Liveness and version',
     input: Empty,
     output: z.object({ status: z.literal('ok'), version: z.string() }),
   }),
   getConfig: op({
-    method: 'GET',
-    path: '/config',
+    ...ROUTES.getConfig,
     summary: 'Current configuration',
     input: Empty,
     output: AppConfigSchema,
   }),
   putConfig: op({
-    method: 'PUT',
-    path: '/config',
+    ...ROUTES.putConfig,
     summary: 'Change the configuration; a new window recomputes features and retrains',
     input: ConfigPatchSchema,
     output: AppConfigSchema,
   }),
   previewWindow: op({
-    method: 'GET',
-    path: '/features/preview',
+    ...ROUTES.previewWindow,
     summary: 'Feature distributions a window would give on the current data',
     input: z.object({ window: WindowSchema }).strict(),
     output: WindowPreviewSchema,
   }),
   listSources: op({
-    method: 'GET',
-    path: '/sources',
+    ...ROUTES.listSources,
     summary: 'Sources with progress',
     input: Empty,
     output: z.array(SourceSchema),
   }),
   addSource: op({
-    method: 'POST',
-    path: '/sources',
+    ...ROUTES.addSource,
     summary: 'Add a file or folder on this machine as a source',
     input: AddSourceSchema,
     output: SourceSchema,
   }),
   removeSource: op({
-    method: 'DELETE',
-    path: '/sources/:id',
+    ...ROUTES.removeSource,
     summary: 'Remove a source and its entries',
     input: SourceIdSchema,
     output: z.object({ removed: z.boolean() }),
   }),
   pauseSource: op({
-    method: 'POST',
-    path: '/sources/:id/pause',
+    ...ROUTES.pauseSource,
     summary: 'Stop watching a source',
     input: SourceIdSchema,
     output: SourceSchema,
   }),
   resumeSource: op({
-    method: 'POST',
-    path: '/sources/:id/resume',
+    ...ROUTES.resumeSource,
     summary: 'Resume watching a source',
     input: SourceIdSchema,
     output: SourceSchema,
   }),
   sourceErrors: op({
-    method: 'GET',
-    path: '/sources/:id/errors',
+    ...ROUTES.sourceErrors,
     summary: 'Kept parse errors of a source',
     input: SourceIdSchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
     output: SourceErrorsSchema,
   }),
   generateSample: op({
-    method: 'POST',
-    path: '/data/generate_sample',
+    ...ROUTES.generateSample,
     summary: 'Write a labelled sample Apache log and ingest it (original route)',
     input: GenerateSampleRequestSchema,
     output: GenerateSampleResponseSchema,
   }),
   generateFeatures: op({
-    method: 'POST',
-    path: '/features/generate_features',
+    ...ROUTES.generateFeatures,
     summary: 'Recompute every windowed feature (original route)',
     input: Empty,
     output: JobSchema,
   }),
   trainModels: op({
-    method: 'POST',
-    path: '/model/train_models',
+    ...ROUTES.trainModels,
     summary: 'Train the ensemble now (original route)',
     input: Empty,
     output: JobSchema,
   }),
   reloadModels: op({
-    method: 'POST',
-    path: '/outlier/reload_models',
+    ...ROUTES.reloadModels,
     summary: 'Reload the newest complete model version (original route)',
     input: Empty,
     output: MessageSchema,
   }),
   detect: op({
-    method: 'POST',
-    path: '/outlier/detect',
+    ...ROUTES.detect,
     summary: 'Insert one entry, compute its live features and score it (original route)',
     input: DetectRequestSchema,
     output: DetectResponseSchema,
   }),
   detectBatch: op({
-    method: 'POST',
-    path: '/outlier/detect_batch',
+    ...ROUTES.detectBatch,
     summary: 'Insert and score up to 10,000 entries',
     input: DetectBatchRequestSchema,
     output: DetectBatchResponseSchema,
   }),
   listAnomalies: op({
-    method: 'GET',
-    path: '/anomalies',
+    ...ROUTES.listAnomalies,
     summary: 'Scored entries, filtered, cursor-paginated',
     input: AnomalyQuerySchema,
     output: AnomalyPageSchema,
   }),
   getLog: op({
-    method: 'GET',
-    path: '/logs/:id',
+    ...ROUTES.getLog,
     summary: 'One entry with features, scores, thresholds and explanation',
     input: LogIdSchema,
     output: LogDetailSchema,
   }),
   listModels: op({
-    method: 'GET',
-    path: '/models',
+    ...ROUTES.listModels,
     summary: 'Model versions, live version and schedule',
     input: Empty,
     output: ModelsOverviewSchema,
   }),
   overview: op({
-    method: 'GET',
-    path: '/overview',
+    ...ROUTES.overview,
     summary: 'Counts, live model, top IPs',
     input: Empty,
     output: OverviewSchema,
   }),
   timeline: op({
-    method: 'GET',
-    path: '/timeline',
+    ...ROUTES.timeline,
     summary: 'Entries and flagged entries over time',
     input: TimelineQuerySchema,
     output: TimelineSchema,
   }),
   listIncidents: op({
-    method: 'GET',
-    path: '/incidents',
+    ...ROUTES.listIncidents,
     summary: 'Flagged entries grouped into incidents, the most anomalous first',
     input: IncidentQuerySchema,
     output: IncidentPageSchema,
   }),
   getIncident: op({
-    method: 'GET',
-    path: '/incidents/:id',
+    ...ROUTES.getIncident,
     summary: 'One incident with every entry of its IPs in its period',
     input: IncidentIdSchema,
     output: IncidentDetailSchema,
   }),
   incidentReport: op({
-    method: 'GET',
-    path: '/incidents/:id/report',
+    ...ROUTES.incidentReport,
     summary: 'An incident as a Markdown report and its IPs as a block list',
     input: IncidentIdSchema,
     output: IncidentReportSchema,
   }),
   modelDiff: op({
-    method: 'GET',
-    path: '/models/diff',
+    ...ROUTES.modelDiff,
     summary:
       'Two model versions compared: flagged counts, incidents that appeared or went, thresholds, feedback between them',
     input: ModelDiffQuerySchema,
     output: ModelDiffSchema,
   }),
   giveFeedback: op({
-    method: 'POST',
-    path: '/feedback',
+    ...ROUTES.giveFeedback,
     summary: 'Mark an entry or an incident normal or attack, with a note; normal may add a suppression',
     input: FeedbackRequestSchema,
     output: FeedbackResponseSchema,
   }),
   listSuppressions: op({
-    method: 'GET',
-    path: '/suppressions',
+    ...ROUTES.listSuppressions,
     summary: 'Suppression rules, with the flagged entries each hides now',
     input: Empty,
     output: SuppressionListSchema,
   }),
   addSuppression: op({
-    method: 'POST',
-    path: '/suppressions',
+    ...ROUTES.addSuppression,
     summary: 'Hide future flags matching an IP, an endpoint glob and/or a user-agent glob',
     input: SuppressionRuleSchema,
     output: SuppressionSchema,
   }),
   updateSuppression: op({
-    method: 'PUT',
-    path: '/suppressions/:id',
+    ...ROUTES.updateSuppression,
     summary: 'Change a suppression rule (null clears a field)',
     input: SuppressionUpdateSchema,
     output: SuppressionSchema,
   }),
   removeSuppression: op({
-    method: 'DELETE',
-    path: '/suppressions/:id',
+    ...ROUTES.removeSuppression,
     summary: 'Remove a suppression rule; what it hid is shown again',
     input: SuppressionIdSchema,
     output: z.object({ removed: z.literal(true) }),
   }),
   getToken: op({
-    method: 'GET',
-    path: '/token',
+    ...ROUTES.getToken,
     summary: 'The API token and port (for the Settings view)',
     input: Empty,
     output: z.object({ token: z.string(), port: z.number().int().nullable(), dataDir: z.string() }),
   }),
   regenerateToken: op({
-    method: 'POST',
-    path: '/token/regenerate',
+    ...ROUTES.regenerateToken,
     summary: 'Replace the API token; scripts must use the new one',
     input: Empty,
     output: z.object({ token: z.string(), port: z.number().int().nullable(), dataDir: z.string() }),
   }),
   fleetConnection: op({
-    method: 'GET',
-    path: '/fleet/connection',
+    ...ROUTES.fleetConnection,
     summary: 'The stored ClickHouse connection (never its password) and where the password is kept',
     input: Empty,
     output: FleetConnectionInfoSchema,
   }),
   fleetConnect: op({
-    method: 'POST',
-    path: '/fleet/connect',
+    ...ROUTES.fleetConnect,
     summary: "Test a ClickHouse connection: server version, dialect, the table's columns and the detected mapping",
     input: FleetConnectInputSchema,
     output: FleetConnectResultSchema,
   }),
   fleetSaveConnection: op({
-    method: 'PUT',
-    path: '/fleet/connection',
+    ...ROUTES.fleetSaveConnection,
     summary: 'Store the ClickHouse connection; a given password goes to the secret store, never the settings',
     input: FleetSaveInputSchema,
     output: FleetConnectionInfoSchema,
   }),
   fleetAnalyse: op({
-    method: 'POST',
-    path: '/fleet/analyse',
+    ...ROUTES.fleetAnalyse,
     summary:
       'Features on the server, a stratified sample trains Isolation Forest here, every row scored on the server; the top rows come back',
     input: FleetAnalyseInputSchema,

@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { CONFIG_BOUNDS, FEATURE_SET_NAMES, LOG_FORMATS, MODEL_NAMES, type NumberBounds } from './configValues';
 
-export const MODEL_NAMES = ['iforest', 'lof', 'knn'] as const;
+export {
+  CONFIG_BOUNDS,
+  FEATURE_SET_NAMES,
+  LOG_FORMATS,
+  MODEL_NAMES,
+  WINDOW_PRESETS,
+  type NumberBounds,
+} from './configValues';
+
 export const ModelNameSchema = z.enum(MODEL_NAMES);
 export type ModelName = z.infer<typeof ModelNameSchema>;
 
-/**
- * What the detectors see and how their verdicts combine. `entity`: the feature catalogue's 13
- * features, detectors fit on client-IP-hour entities, one IF-led combined score whose threshold
- * flags at most `contamination` of the entries. `original`: the seed's three per-IP window counts
- * and its majority vote, exactly as the Python service did.
- */
-export const FEATURE_SET_NAMES = ['entity', 'original'] as const;
 export const FeatureSetNameSchema = z.enum(FEATURE_SET_NAMES);
 export type FeatureSetChoice = z.infer<typeof FeatureSetNameSchema>;
 
-export const LOG_FORMATS = ['auto', 'combined', 'jsonl', 'csv'] as const;
 export const LogFormatSchema = z.enum(LOG_FORMATS);
 export type LogFormatChoice = z.infer<typeof LogFormatSchema>;
 
@@ -46,20 +47,6 @@ export const FieldMappingSchema = z
     status: z.string().min(1),
   })
   .partial();
-
-export interface NumberBounds {
-  min: number;
-  max: number;
-  integer?: boolean;
-}
-
-/** Limits of the numeric settings: the schema enforces them and the Settings form shows them. */
-export const CONFIG_BOUNDS = {
-  retrainEveryHours: { min: 0.25, max: 24 * 30 },
-  retrainAfterEntries: { min: 0, max: 1e9, integer: true },
-  trainingSpanHours: { min: 0.01, max: 24 * 365 },
-  apiPort: { min: 1024, max: 65535, integer: true },
-} as const satisfies Record<string, NumberBounds>;
 
 function bounded(b: NumberBounds) {
   const n = z.number().min(b.min).max(b.max);
@@ -101,10 +88,3 @@ export const ConfigPatchSchema = AppConfigSchema.partial()
   })
   .strict();
 export type ConfigPatch = z.input<typeof ConfigPatchSchema>;
-
-export const WINDOW_PRESETS = [
-  { label: '1 min', ms: 60_000 },
-  { label: '5 min', ms: 300_000 },
-  { label: '15 min', ms: 900_000 },
-  { label: '1 h', ms: 3_600_000 },
-] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AnomalyRowSchema } from './schemas/analysis';
-import { ViewSchema } from './views';
+import { VIEWS } from './views';
 
 /** What the engine tells its listeners (renderer over IPC, scripts over GET /events). */
 export const EngineEventSchema = z.discriminatedUnion('type', [
@@ -46,7 +46,7 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   // From the desktop shell only (its View menu and notifications), never on GET /events.
   z.object({
     type: z.literal('navigate'),
-    view: ViewSchema,
+    view: z.enum(VIEWS),
   }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEventSchema>;

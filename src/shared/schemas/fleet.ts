@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FLEET_LIMITS } from '../fleetValues';
 import { IncidentSchema } from './incidents';
 import { FeaturesSchema } from './original';
 
@@ -31,8 +32,7 @@ export const FleetColumnMappingSchema = z
   })
   .strict();
 export type FleetColumnMapping = z.infer<typeof FleetColumnMappingSchema>;
-export const FLEET_ROLES = ['timestamp', 'ip', 'status', 'arrival', 'method', 'path', 'bytes', 'userAgent'] as const;
-export type FleetRole = (typeof FLEET_ROLES)[number];
+export { FLEET_LIMITS, FLEET_ROLES, type FleetRole } from '../fleetValues';
 
 /** http(s)://host[:port][/path]: credentials in the URL are refused, so they cannot leak with it. */
 export const ClickHouseUrlSchema = z
@@ -119,12 +119,6 @@ const Instant = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
   }
   return ms;
 });
-
-export const FLEET_LIMITS = {
-  topRows: { min: 1, max: 10_000, default: 200 },
-  sampleRows: { min: 100, max: 200_000, default: 20_000 },
-  strata: { min: 1, max: 4_096, default: 64 },
-} as const;
 
 export const FleetAnalyseInputSchema = z
   .object({

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { LogFormatSchema } from '../config';
 
-export const SOURCE_KINDS = ['file', 'folder', 'upload', 'api', 'sample'] as const;
-export const SOURCE_STATUSES = ['pending', 'ingesting', 'watching', 'paused', 'done', 'error', 'missing'] as const;
+import { SOURCE_KINDS, SOURCE_STATUSES } from '../sourceValues';
+
+export { SOURCE_KINDS, SOURCE_STATUSES } from '../sourceValues';
 
 export const SourceSchema = z.object({
   id: z.number().int(),

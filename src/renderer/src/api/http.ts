@@ -1,4 +1,6 @@
-import { TOKEN_META, operations, type Api, type OperationName } from '../../../shared/api';
+import type { Api, OperationName } from '../../../shared/api';
+import { OPERATION_NAMES } from '../../../shared/channels';
+import { ROUTES, TOKEN_META } from '../../../shared/routes';
 import type { EngineEvent } from '../../../shared/events';
 
 const TOKEN_KEY = 'outlier-desk-token';
@@ -35,7 +37,7 @@ export class HttpError extends Error {
 }
 
 async function request(name: OperationName, input: unknown, token: TokenRef): Promise<unknown> {
-  const spec = operations[name];
+  const spec = ROUTES[name];
   const rest: Record<string, unknown> = { ...((input as Record<string, unknown> | undefined) ?? {}) };
   const path = spec.path.replace(/:(\w+)/g, (_m, key: string) => {
     const v = rest[key];
@@ -60,7 +62,7 @@ async function request(name: OperationName, input: unknown, token: TokenRef): Pr
 
 export function httpApi(token: TokenRef): Api {
   return Object.fromEntries(
-    Object.keys(operations).map((name) => [name, (input: unknown) => request(name as OperationName, input, token)]),
+    OPERATION_NAMES.map((name) => [name, (input: unknown) => request(name, input, token)]),
   ) as Api;
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { MODEL_NAMES, type ModelName } from '../../../shared/config';
+import { MODEL_NAMES } from '../../../shared/configValues';
+import type { ModelName } from '../../../shared/config';
 import { DEFAULT_FILTER, useAnomalies, type AnomalyFilter } from '../store/anomaliesStore';
 import { useUtc } from '../store/prefsStore';
 import { fmtTime } from './format';

@@ -1,4 +1,5 @@
-import { FEATURE_SET_NAMES, type FeatureSetChoice as FeatureSet } from '../../../shared/config';
+import { FEATURE_SET_NAMES } from '../../../shared/configValues';
+import type { FeatureSetChoice as FeatureSet } from '../../../shared/config';
 
 /** For sentences: "switching to entity scoring". */
 export const FEATURE_SET_SHORT: Record<FeatureSet, string> = {

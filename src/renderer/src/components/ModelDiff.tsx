@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { MODEL_NAMES } from '../../../shared/config';
+import { MODEL_NAMES } from '../../../shared/configValues';
 import type { ModelVersion } from '../../../shared/schemas/analysis';
 import type { ModelDiff as Diff } from '../../../shared/schemas/incidents';
 import { DEFAULT_FILTER, useAnomalies } from '../store/anomaliesStore';

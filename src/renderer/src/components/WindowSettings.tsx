@@ -1,12 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import {
-  MODEL_NAMES,
-  WINDOW_PRESETS,
-  type AppConfig,
-  type ConfigPatch,
-  type FeatureSetChoice as FeatureSet,
-  type ModelName,
-} from '../../../shared/config';
+import { MODEL_NAMES, WINDOW_PRESETS } from '../../../shared/configValues';
+import type { AppConfig, ConfigPatch, FeatureSetChoice as FeatureSet, ModelName } from '../../../shared/config';
 import { formatDuration, parseDuration } from '../../../shared/duration';
 import { useSettings } from '../store/settingsStore';
 import { FEATURE_SET_SHORT, FeatureSetChoice } from './FeatureSetChoice';

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Output } from '../../../shared/api';
-import { FLEET_ROLES, type FleetColumnMapping, type FleetRole } from '../../../shared/schemas/fleet';
+import { FLEET_ROLES, type FleetRole } from '../../../shared/fleetValues';
+import type { FleetColumnMapping } from '../../../shared/schemas/fleet';
 import { api, errorText, useApp } from './appStore';
 
 type Info = Output<'fleetConnection'>;

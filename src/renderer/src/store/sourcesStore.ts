@@ -3,7 +3,7 @@ import type { Output } from '../../../shared/api';
 import type { LogFormatChoice } from '../../../shared/config';
 import type { EngineEvent } from '../../../shared/events';
 import type { Source } from '../../../shared/schemas/sources';
-import { SOURCE_STATUSES } from '../../../shared/schemas/sources';
+import { SOURCE_STATUSES } from '../../../shared/sourceValues';
 import { fmtInt } from '../components/format';
 import { api, attempt, errorText, useApp } from './appStore';
 import { useModels } from './modelsStore';

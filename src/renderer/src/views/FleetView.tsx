@@ -1,13 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { WINDOW_PRESETS } from '../../../shared/config';
-import {
-  FLEET_LIMITS,
-  FLEET_ROLES,
-  type FleetAnalyseResult,
-  type FleetIncident,
-  type FleetRole,
-  type FleetTopRow,
-} from '../../../shared/schemas/fleet';
+import { WINDOW_PRESETS } from '../../../shared/configValues';
+import { FLEET_LIMITS, FLEET_ROLES, type FleetRole } from '../../../shared/fleetValues';
+import type { FleetAnalyseResult, FleetIncident, FleetTopRow } from '../../../shared/schemas/fleet';
 import type { Features } from '../../../shared/schemas/original';
 import { useShallow } from 'zustand/react/shallow';
 import { explain, ModelVotes } from '../components/DetailPanel';

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { MODEL_NAMES } from '../../../shared/config';
+import { MODEL_NAMES } from '../../../shared/configValues';
 import type { ModelVersion } from '../../../shared/schemas/analysis';
 import { EmptyState } from '../components/EmptyState';
 import { fmtElapsed, fmtInt, fmtPct, fmtRelative, fmtScore, fmtTime } from '../components/format';

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { CONFIG_BOUNDS, type AppConfig, type NumberBounds } from '../../../shared/config';
+import { CONFIG_BOUNDS, type NumberBounds } from '../../../shared/configValues';
+import type { AppConfig } from '../../../shared/config';
 import { fmtNum } from '../components/format';
 import { SuppressionsPanel } from '../components/SuppressionsPanel';
 import { WindowSettings } from '../components/WindowSettings';

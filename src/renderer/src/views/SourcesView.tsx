@@ -1,5 +1,6 @@
 import { Fragment, useEffect, useState, type FormEvent } from 'react';
-import { LOG_FORMATS, type LogFormatChoice } from '../../../shared/config';
+import { LOG_FORMATS } from '../../../shared/configValues';
+import type { LogFormatChoice } from '../../../shared/config';
 import type { Source } from '../../../shared/schemas/sources';
 import { EmptyState } from '../components/EmptyState';
 import { fmtBytes, fmtInt, fmtRate } from '../components/format';
