@@ -20,6 +20,7 @@ import { benchModels } from './models';
 import { benchParse } from './parse';
 import { benchQuality } from './quality';
 import { benchSearch } from './search';
+import { benchStoreCeiling } from './storeCeiling';
 import { benchTenMillion } from './tenMillion';
 
 type Section = () => Promise<Record<string, unknown>>;
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, Section> = {
   ingest_1m: () => benchIngest(1_000_000),
   ingest_engine_1m: () => benchIngestEngine(1_000_000),
   drop_ready_1m: () => benchDropReady(1_000_000),
+  store_ceiling_1m: () => benchStoreCeiling(1_000_000),
   features: benchFeatures,
   ml: benchMl,
   http: benchHttp,
