@@ -40,8 +40,8 @@ export async function visitTraced(
 ): Promise<{
   ms: number;
   requests: Array<{ path: string; start: number; end: number | null }>;
-  /** Resolves once every request of the page but its event stream has ended. */
-  settled: () => Promise<void>;
+  /** Once every request of the page but its event stream has ended: when the last one ended (ms from navigation). */
+  settled: () => Promise<number>;
 }> {
   const start = performance.now();
   const at = () => Math.round(performance.now() - start);
@@ -63,13 +63,20 @@ export async function visitTraced(
   await page.goto(`${server.url}${view.hash}`);
   await view.ready(page);
   const settled = async () => {
-    while (requests.some((r) => r.end === null && !r.path.startsWith('/events'))) {
+    const pending = () => requests.filter((r) => r.end === null && !r.path.startsWith('/events'));
+    const until = performance.now() + SETTLE_TIMEOUT_MS;
+    while (pending().length) {
+      if (performance.now() > until) throw new Error(`requests still open: ${pending().map((r) => r.path)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return requests.reduce((last, r) => Math.max(last, r.end ?? 0), 0);
   };
   // A copy: the page's later requests (scrolling, searching) are not part of its first visit.
   return { ms: at(), requests: [...requests], settled };
 }
+
+/** Longest a page's requests may stay open after its first paint before `settled` gives up. */
+const SETTLE_TIMEOUT_MS = 120_000;
 
 export const newPage = (browser: Browser) => browser.newPage({ viewport: { width: 1280, height: 800 } });
 

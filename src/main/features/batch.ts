@@ -29,6 +29,8 @@ const WRITE_STEP_ROWS = 65_536;
 /** Entries per time slice of a full recompute (see timeSlices): ~13 MB of scan arrays. */
 export const SLICE_ROWS = 1_000_000;
 const MINUTE_MS = 60_000;
+/** Room the slices' shared arrays keep beyond the first slice's size (slices are cut at whole minutes). */
+const SLICE_HEADROOM = 0.125;
 
 /**
  * Replaces every row of `features` with the window-W counts, in one IMMEDIATE transaction
@@ -129,7 +131,7 @@ function* recomputeSteps(
   // Several slices: each seeks every IP (read once here, from the covering index).
   const ips = slices.length > 1 ? (db.prepare('SELECT DISTINCT ip FROM logs').pluck().all() as string[]) : undefined;
   // Each slice is written before the next is scanned, so they can share their arrays.
-  const workspace = new ScanWorkspace();
+  const workspace = new ScanWorkspace(SLICE_HEADROOM);
   for (const slice of slices) {
     const scan = scanWindowFeatures(db, windowMs, ips ? { ...slice, ips } : slice, workspace);
     const base = steps;

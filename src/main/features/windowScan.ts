@@ -44,11 +44,14 @@ export class ScanWorkspace {
   private cls = new Uint8Array(0);
   private counts = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
 
+  /** `headroom`: share allocated beyond the size asked (slices differ a little in size). */
+  constructor(private readonly headroom = 0) {}
+
   /** Zeroed views of `size` ids: the class per id, then request, client and server counts. */
   take(size: number): [Uint8Array, Int32Array, Int32Array, Int32Array] {
     if (this.cls.length < size) {
-      // Headroom: slices differ a little in size, and each regrowth leaves a set behind.
-      const room = size + (size >> 3);
+      // Each regrowth leaves a set behind for the collector: a run of slices asks for headroom.
+      const room = size + Math.ceil(size * this.headroom);
       this.cls = new Uint8Array(room);
       this.counts = this.counts.map(() => new Int32Array(room));
     } else {

@@ -10,13 +10,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/serveProcess';
 
-const IMPORT =
-  /(?:import|export)\s+(type\s+)?(\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+(?:\s*,\s*\{[^}]*\})?)\s+from\s+'([^']+)'/g;
+const FROM =
+  /(?:import|export)\s+(type\s+)?(\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+(?:\s*,\s*(?:\{[^}]*\}|\*\s+as\s+\w+))?)\s+from\s+['"]([^'"]+)['"]/g;
+/** `import './x'` (side effects only) and `import('./x')`: both load the module at run time. */
+const BARE = /import\s*\(?\s*['"]([^'"]+)['"]/g;
 
 /** Module specifiers `file` imports at run time (type-only imports and names left out). */
 function runtimeImports(file: string): string[] {
   const code = readFileSync(file, 'utf8');
-  return [...code.matchAll(IMPORT)]
+  const named = [...code.matchAll(FROM)]
     .filter(([, typeOnly, names]) => {
       if (typeOnly) return false;
       if (!names.startsWith('{')) return true;
@@ -28,14 +30,20 @@ function runtimeImports(file: string): string[] {
       return items.some((x) => !x.startsWith('type '));
     })
     .map(([, , , from]) => from);
+  return [...named, ...[...code.matchAll(BARE)].map(([, from]) => from)];
 }
 
+/** Stylesheets and assets are the bundler's, not modules of code. */
+const NOT_CODE = /\.(css|svg|png|woff2?)$/;
+
 function resolveLocal(from: string, spec: string): string | null {
+  if (NOT_CODE.test(spec)) return null;
   const base = resolve(dirname(from), spec);
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')]) {
-    if (existsSync(candidate) && candidate.match(/\.tsx?$/)) return candidate;
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx')]) {
+    if (existsSync(candidate) && /\.tsx?$/.test(candidate)) return candidate;
   }
-  return null;
+  // An import the walk cannot follow would hide whatever it loads: fail rather than skip it.
+  throw new Error(`${relative(ROOT, from)}: cannot resolve ${spec}`);
 }
 
 /** Files reached at run time from `entry` that import zod themselves, as paths from the root. */
