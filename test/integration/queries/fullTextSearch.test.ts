@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchSql } from '../../../src/main/search/language';
 import { SearchIndexer } from '../../../src/main/search/searchIndexer';
 import { openDatabase, schemaVersion, type Db } from '../../../src/main/store/db';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/main/store/migrations';
+import { SCHEMA_VERSION } from '../../../src/main/store/migrations';
 import { WriteGate } from '../../../src/main/store/writeGate';
+import { databaseAtVersion } from '../../helpers/oldSchema';
 import { tempDir } from '../../helpers/tmp';
 import { engineFixture, type EngineFixture } from '../ingest/engineFixture';
 import { waitFor } from '../../helpers/wait';
@@ -219,10 +219,7 @@ describe('the search index migration', () => {
     const t = tempDir();
     try {
       const file = join(t.dir, 'v5.sqlite');
-      const old = new Database(file);
-      for (const m of MIGRATIONS.filter((x) => x.version <= 5)) old.exec(m.sql);
-      old.pragma('user_version = 5');
-      old.prepare("INSERT INTO sources (id, path, kind, added_at) VALUES (1, '/var/log/a.log', 'file', 0)").run();
+      const old = databaseAtVersion(file, 5);
       const ins = old.prepare(
         'INSERT INTO logs (source_id, line_no, ts_ms, ip, method, endpoint, status, user_agent) VALUES (1, ?, ?, ?, ?, ?, ?, ?)',
       );

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseFileError, openDatabase, schemaVersion } from '../../../src/main/store/db';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/main/store/migrations';
+import { databaseAtVersion } from '../../helpers/oldSchema';
 import { tempDir } from '../../helpers/tmp';
 
 describe('store migrations', () => {
@@ -63,10 +64,7 @@ describe('store migrations', () => {
 
   it('counts the scores a version-10 file already holds, then follows new ones', () => {
     const file = join(dir, 'v10.sqlite');
-    const old = new Database(file);
-    for (const m of MIGRATIONS.filter((x) => x.version <= 10)) old.exec(m.sql);
-    old.pragma('user_version = 10');
-    old.prepare("INSERT INTO sources (id, path, kind, added_at) VALUES (1, '/var/log/a.log', 'file', 0)").run();
+    const old = databaseAtVersion(file, 10);
     const log = old.prepare(
       "INSERT INTO logs (source_id, line_no, ts_ms, ip, endpoint, status) VALUES (1, ?, ?, '10.0.0.1', '/', 200)",
     );
