@@ -136,11 +136,19 @@ export function bucketTotals(db: Db, from: number, to: number, bucketMs: number)
     if (edge % MINUTE_MS !== 0) cut.add(Math.floor(edge / MINUTE_MS));
     if (edge >= to) break;
   }
-  const minutes = db
-    .prepare('SELECT minute, n FROM log_minutes WHERE minute >= ? AND minute < ? AND n > 0')
+  // Summed by SQLite: handing every minute row to JS (~170k over four months) took ~170 ms.
+  // The minutes lie at or after `from`, so the integer division is the floor.
+  const whole = db
+    .prepare(
+      `SELECT CAST((minute * ${MINUTE_MS} - ?) / ? AS INTEGER) AS b, sum(n) AS n FROM log_minutes
+       WHERE minute >= ? AND minute < ? AND n > 0 AND minute NOT IN (SELECT value FROM json_each(?))
+       GROUP BY b`,
+    )
     .raw()
-    .all(Math.ceil(from / MINUTE_MS), Math.floor(to / MINUTE_MS)) as Array<[number, number]>;
-  for (const [m, n] of minutes) if (!cut.has(m)) add(Math.floor((m * MINUTE_MS - from) / bucketMs), n);
+    .all(from, bucketMs, Math.ceil(from / MINUTE_MS), Math.floor(to / MINUTE_MS), JSON.stringify([...cut])) as Array<
+    [number, number]
+  >;
+  for (const [b, n] of whole) add(b, n);
   for (const m of cut) count(Math.max(m * MINUTE_MS, from), Math.min((m + 1) * MINUTE_MS, to));
   return out;
 }
