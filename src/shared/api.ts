@@ -74,13 +74,7 @@ interface OperationSpec extends Route {
   input: z.ZodType;
   output: z.ZodType;
 }
-const op = <I extends z.ZodType, O extends z.ZodType>(spec: {
-  method: Route['method'];
-  path: string;
-  summary: string;
-  input: I;
-  output: O;
-}) => spec;
+const op = <I extends z.ZodType, O extends z.ZodType>(spec: Route & { summary: string; input: I; output: O }) => spec;
 
 /**
  * Every operation the UI and scripts can perform. IPC handlers, the preload bridge,

@@ -2,15 +2,6 @@ import { z } from 'zod';
 import { parseDuration } from './duration';
 import { CONFIG_BOUNDS, FEATURE_SET_NAMES, LOG_FORMATS, MODEL_NAMES, type NumberBounds } from './configValues';
 
-export {
-  CONFIG_BOUNDS,
-  FEATURE_SET_NAMES,
-  LOG_FORMATS,
-  MODEL_NAMES,
-  WINDOW_PRESETS,
-  type NumberBounds,
-} from './configValues';
-
 export const ModelNameSchema = z.enum(MODEL_NAMES);
 export type ModelName = z.infer<typeof ModelNameSchema>;
 

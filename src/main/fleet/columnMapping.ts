@@ -1,4 +1,5 @@
-import type { FleetColumnMapping, FleetRole } from '../../shared/schemas/fleet';
+import type { FleetRole } from '../../shared/fleetValues';
+import type { FleetColumnMapping } from '../../shared/schemas/fleet';
 import { assertStatusType, ipKindOf, timestampKindOf } from './columnKinds';
 
 /**

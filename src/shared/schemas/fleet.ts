@@ -32,7 +32,6 @@ export const FleetColumnMappingSchema = z
   })
   .strict();
 export type FleetColumnMapping = z.infer<typeof FleetColumnMappingSchema>;
-export { FLEET_LIMITS, FLEET_ROLES, type FleetRole } from '../fleetValues';
 
 /** http(s)://host[:port][/path]: credentials in the URL are refused, so they cannot leak with it. */
 export const ClickHouseUrlSchema = z

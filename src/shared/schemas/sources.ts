@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { LogFormatSchema } from '../config';
-
 import { SOURCE_KINDS, SOURCE_STATUSES } from '../sourceValues';
-
-export { SOURCE_KINDS, SOURCE_STATUSES } from '../sourceValues';
 
 export const SourceSchema = z.object({
   id: z.number().int(),
