@@ -11,12 +11,18 @@ import { writeBigLog } from './ingest';
 
 const ROWS_PER_INSERT = 200;
 
-/** A database at the app's schema, with SQLite's most permissive settings: no journal, no fsync. */
-function bareDb(file: string): Database.Database {
+/** An empty database with SQLite's most permissive settings: no journal, no fsync; the app's page cache. */
+function permissiveDb(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -32768');
+  return db;
+}
+
+/** A permissive database at the app's schema, with one file source (id 1). */
+function bareDb(file: string): Database.Database {
+  const db = permissiveDb(file);
   for (const m of MIGRATIONS) db.exec(m.sql);
   db.prepare("INSERT INTO sources (id, path, kind, added_at) VALUES (1, '/bench.log', 'file', 0)").run();
   return db;
@@ -125,10 +131,7 @@ export async function benchStoreCeiling(lines = 1_000_000): Promise<Record<strin
     const indexesAfterMs = timed(() => indexes.forEach(({ sql }) => after.exec(sql)));
     after.close();
 
-    const slim = new Database(join(dir, 'slim.sqlite'));
-    slim.pragma('journal_mode = OFF');
-    slim.pragma('synchronous = OFF');
-    slim.pragma('cache_size = -32768');
+    const slim = permissiveDb(join(dir, 'slim.sqlite'));
     slim.exec(
       'CREATE TABLE logs (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, ip TEXT NOT NULL, status INTEGER NOT NULL, byte_offset INTEGER)',
     );
